@@ -1,0 +1,1 @@
+//! CRI container log files — being written.

@@ -1,0 +1,2 @@
+//! The simulated node's filesystem.
+pub mod crilog;
