@@ -7,6 +7,17 @@
 //! It exists so that everything in kubetac can be demonstrated, tested and
 //! benchmarked on a laptop without a cluster. It must not depend on kubetac.
 
+pub mod api;
+pub mod fault;
+pub mod kubelet;
 pub mod node;
 pub mod printers;
+pub mod resources;
 pub mod scenario;
+pub mod selector;
+pub mod sim;
+pub mod store;
+pub mod tls;
+
+pub use fault::Faults;
+pub use sim::{Scenario, Sim, SimConfig, SimError};

@@ -1,0 +1,245 @@
+//! The HTTP face of the simulated cluster: routing like kube-apiserver's
+//! (`/api/v1/...`, `/apis/{group}/{version}/...`), bearer-token
+//! authentication, fault injection, and the handlers for discovery, objects
+//! (get, list, watch, Table), pod logs and the kubelet's node proxy.
+//!
+//! `app()` returns a plain `Router`, so handlers are tested without a socket.
+
+mod discovery;
+mod logs;
+mod nodeproxy;
+mod objects;
+pub mod status;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use tokio_util::sync::CancellationToken;
+
+use crate::fault::Faults;
+use crate::kubelet::Kubelet;
+use crate::resources::{self, Resource};
+use crate::store::Store;
+
+/// What the handlers share.
+pub struct ApiState {
+    pub store: Arc<Store>,
+    pub kubelet: Arc<Kubelet>,
+    pub token: String,
+    pub version: String,
+    /// host:port clients use, for `/api`'s serverAddressByClientCIDRs.
+    pub server_address: std::sync::OnceLock<String>,
+    pub faults: Faults,
+    /// How often a watch that allows bookmarks gets one.
+    pub bookmark_interval: std::time::Duration,
+    /// Ends every open watch and log stream when the simulator stops.
+    pub shutdown: CancellationToken,
+}
+
+pub fn app(state: Arc<ApiState>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+type Params = HashMap<String, String>;
+
+async fn handle(
+    State(st): State<Arc<ApiState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    // Liveness and version are public on a real server too.
+    match path.as_str() {
+        "/healthz" | "/livez" | "/readyz" => return "ok".into_response(),
+        "/version" | "/version/" => return json(&discovery::version(&st.version)),
+        _ => {}
+    }
+    if !authorized(&st, &headers) {
+        return status::unauthorized();
+    }
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    // Discovery documents.
+    match segs.as_slice() {
+        ["api"] => {
+            let addr = st.server_address.get().cloned().unwrap_or_default();
+            return json(&discovery::api_versions(&addr));
+        }
+        ["api", "v1"] => return json(&discovery::resource_list("", "v1").unwrap_or_default()),
+        ["apis"] => return json(&discovery::api_group_list()),
+        ["apis", g] => {
+            return match discovery::api_group(g) {
+                Some(v) => json(&v),
+                None => status::page_not_found(),
+            };
+        }
+        ["apis", g, v] => {
+            return match discovery::resource_list(g, v) {
+                Some(v) => json(&v),
+                None => status::page_not_found(),
+            };
+        }
+        _ => {}
+    }
+    let (group, version, rest) = match segs.as_slice() {
+        ["api", "v1", rest @ ..] => ("", "v1", rest),
+        ["apis", g, v, rest @ ..] => (*g, *v, rest),
+        _ => return status::page_not_found(),
+    };
+    let Some(target) = Target::parse(group, version, rest) else {
+        return status::page_not_found();
+    };
+    if let Some(l) = st.faults.latency {
+        tokio::time::sleep(l).await;
+    }
+    if st.faults.should_fail() {
+        return injected_failure(st.faults.error_code);
+    }
+    route(&st, method, target, &headers, &params, body).await
+}
+
+fn authorized(st: &ApiState, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| t.trim() == st.token)
+}
+
+fn injected_failure(code: u16) -> Response {
+    if code == 429 {
+        let mut r = status::status(
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.",
+            Some(serde_json::json!({"retryAfterSeconds": 1})),
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        r
+    } else {
+        status::status(
+            500,
+            "InternalError",
+            "Internal error occurred: injected fault (kubesim --fault)",
+            Some(serde_json::json!({"causes": [{"message": "injected fault"}]})),
+        )
+    }
+}
+
+/// What a resource URL addresses.
+#[derive(Debug)]
+struct Target<'a> {
+    res_idx: usize,
+    res: &'static Resource,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+    sub: Option<&'a str>,
+    /// Path after the subresource (node proxy `logs/...`).
+    tail: Vec<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    fn parse(group: &str, version: &str, rest: &'a [&'a str]) -> Option<Self> {
+        let (namespace, rest) = match rest {
+            ["namespaces", ns, plural, more @ ..] => (Some(*ns), {
+                let mut v = vec![*plural];
+                v.extend_from_slice(more);
+                v
+            }),
+            other => (None, other.to_vec()),
+        };
+        let plural = *rest.first()?;
+        let (res_idx, res) = resources::by_path(group, version, plural)?;
+        if namespace.is_some() && !res.namespaced {
+            return None;
+        }
+        let name = rest.get(1).copied().filter(|n| !n.is_empty());
+        let sub = rest.get(2).copied();
+        let tail = rest.get(3..).map(|t| t.to_vec()).unwrap_or_default();
+        if res.namespaced && namespace.is_none() && name.is_some() {
+            return None;
+        }
+        Some(Target {
+            res_idx,
+            res,
+            namespace,
+            name,
+            sub,
+            tail,
+        })
+    }
+}
+
+async fn route(
+    st: &Arc<ApiState>,
+    method: Method,
+    t: Target<'_>,
+    headers: &HeaderMap,
+    params: &Params,
+    body: Bytes,
+) -> Response {
+    match (t.name, t.sub) {
+        (None, _) => match method {
+            Method::GET => {
+                if params.get("watch").is_some_and(|w| w == "true" || w == "1") {
+                    objects::watch(st, &t, headers, params)
+                } else {
+                    objects::list(st, &t, headers, params)
+                }
+            }
+            Method::POST if t.res.plural == "pods" => objects::create_pod(st, &t, body),
+            _ => status::method_not_allowed(),
+        },
+        (Some(name), None) => match method {
+            Method::GET => objects::get(st, &t, name, headers, params),
+            Method::DELETE if t.res.plural == "pods" => objects::delete_pod(st, &t, name),
+            _ => status::method_not_allowed(),
+        },
+        (Some(name), Some(sub)) => match (t.res.plural, sub) {
+            ("pods", "log") => {
+                if method != Method::GET {
+                    return status::method_not_allowed();
+                }
+                logs::pod_log(st, t.namespace.unwrap_or_default(), name, params).await
+            }
+            ("nodes", "proxy") => {
+                if method != Method::GET {
+                    return status::method_not_allowed();
+                }
+                nodeproxy::node_proxy(st, name, &t.tail, params).await
+            }
+            (_, "status") if t.res.subresources.iter().any(|(s, _, _)| *s == "status") => {
+                if method != Method::GET {
+                    return status::method_not_allowed();
+                }
+                objects::get(st, &t, name, headers, params)
+            }
+            _ => status::page_not_found(),
+        },
+    }
+}
+
+fn json(v: &serde_json::Value) -> Response {
+    status::json_response(StatusCode::OK, serde_json::to_vec(v).unwrap_or_default())
+}
+
+/// A streaming body of chunks (watch events, followed logs).
+fn stream_response(
+    content_type: &'static str,
+    stream: impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+) -> Response {
+    let mut r = Response::new(Body::from_stream(stream));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    r
+}

@@ -1,0 +1,244 @@
+//! Starting and stopping a whole simulated cluster: scenario → store →
+//! kubelets → HTTPS API server, and the kubeconfig that reaches it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{self, ApiState};
+use crate::fault::Faults;
+use crate::kubelet::{Kubelet, KubeletConfig};
+use crate::scenario::{self, World};
+use crate::store::Store;
+use crate::tls;
+
+/// Which world to simulate.
+#[derive(Debug, Clone)]
+pub enum Scenario {
+    /// The guide's SMF cluster (the default).
+    Smf,
+    /// A scenario file (see docs/scenarios.md).
+    File(PathBuf),
+    /// A generated cluster of this many nodes and pods.
+    Scale { nodes: usize, pods: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub scenario: Scenario,
+    pub addr: SocketAddr,
+    /// Where node directories live; a fresh temporary one (removed on stop)
+    /// when None.
+    pub state_dir: Option<PathBuf>,
+    /// Where to write the kubeconfig; `<state-dir>/kubeconfig` when None.
+    pub kubeconfig_out: Option<PathBuf>,
+    pub faults: Faults,
+    pub log_interval: Option<Duration>,
+    pub crash_period: Option<Duration>,
+    pub log_max_size: u64,
+    pub log_max_files: usize,
+    pub bookmark_interval: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            scenario: Scenario::Smf,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state_dir: None,
+            kubeconfig_out: None,
+            faults: Faults::default(),
+            log_interval: None,
+            crash_period: None,
+            log_max_size: 64 * 1024,
+            log_max_files: 5,
+            bookmark_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why the simulator could not start; each names the step that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The scenario could not be read or expanded.
+    #[error("scenario: {0}")]
+    Scenario(#[from] scenario::ScenarioError),
+    /// The listening address is taken or not ours.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// The state directory could not be prepared.
+    #[error("preparing the state directory {path}: {source}")]
+    StateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The world has an object the store refuses.
+    #[error("loading the world: {0}")]
+    Load(#[from] crate::store::StoreError),
+}
+
+/// A running simulated cluster. Dropping it without `stop` leaves the
+/// server running until the runtime ends.
+pub struct Sim {
+    pub addr: SocketAddr,
+    pub cluster: String,
+    pub token: String,
+    pub ca_pem: String,
+    pub state_dir: PathBuf,
+    pub kubeconfig_path: PathBuf,
+    pub store: Arc<Store>,
+    pub kubelet: Arc<Kubelet>,
+    pods: usize,
+    nodes: usize,
+    temp: bool,
+    shutdown: CancellationToken,
+    handle: axum_server::Handle<SocketAddr>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+fn temp_state_dir() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "kubesim-{}-{}",
+        std::process::id(),
+        tls::random_token().get(..8).unwrap_or("x")
+    ))
+}
+
+impl Sim {
+    pub async fn start(cfg: SimConfig) -> Result<Sim, SimError> {
+        let now = jiff::Timestamp::now();
+        let world: World = match &cfg.scenario {
+            Scenario::Smf => scenario::smf(now)?,
+            Scenario::File(p) => scenario::load_file(p, now)?,
+            Scenario::Scale { nodes, pods } => scenario::scale(*nodes, *pods, now),
+        };
+        let temp = cfg.state_dir.is_none();
+        let state_dir = cfg.state_dir.clone().unwrap_or_else(temp_state_dir);
+        std::fs::create_dir_all(&state_dir).map_err(|source| SimError::StateDir {
+            path: state_dir.display().to_string(),
+            source,
+        })?;
+        let listener = std::net::TcpListener::bind(cfg.addr).map_err(|source| SimError::Bind {
+            addr: cfg.addr,
+            source,
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| SimError::Bind {
+                addr: cfg.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: cfg.addr,
+            source,
+        })?;
+
+        let store = Arc::new(Store::default());
+        let pods = world.objects.iter().filter(|o| o["kind"] == "Pod").count();
+        let nodes = world.nodes.len();
+        store.load(world.objects)?;
+        let shutdown = CancellationToken::new();
+        let mut kcfg = KubeletConfig::new(state_dir.clone());
+        kcfg.log_interval = cfg.log_interval;
+        kcfg.crash_period = cfg.crash_period;
+        kcfg.log_max_size = cfg.log_max_size;
+        kcfg.log_max_files = cfg.log_max_files;
+        let state_err = |source| SimError::StateDir {
+            path: state_dir.display().to_string(),
+            source,
+        };
+        let kubelet = Kubelet::new(
+            kcfg,
+            store.clone(),
+            world.nodes,
+            world.containers,
+            shutdown.clone(),
+        )
+        .map_err(state_err)?;
+        kubelet.start().map_err(state_err)?;
+
+        let identity = tls::generate(&[])?;
+        let token = tls::random_token();
+        let server_url = format!("https://{addr}");
+        let kubeconfig_path = cfg
+            .kubeconfig_out
+            .clone()
+            .unwrap_or_else(|| state_dir.join("kubeconfig"));
+        tls::write_private(
+            &kubeconfig_path,
+            &tls::kubeconfig(&world.cluster, &server_url, &identity.ca_pem, &token, None),
+        )?;
+
+        let state = Arc::new(ApiState {
+            store: store.clone(),
+            kubelet: kubelet.clone(),
+            token: token.clone(),
+            version: world.version.clone(),
+            server_address: std::sync::OnceLock::new(),
+            faults: cfg.faults.clone(),
+            bookmark_interval: cfg.bookmark_interval,
+            shutdown: shutdown.clone(),
+        });
+        let _ = state.server_address.set(addr.to_string());
+        let app = api::app(state);
+        let handle = axum_server::Handle::new();
+        let rustls_cfg =
+            axum_server::tls_rustls::RustlsConfig::from_config(identity.server_config.clone());
+        let server = axum_server::from_tcp_rustls(listener, rustls_cfg)
+            .map_err(|source| SimError::Bind { addr, source })?
+            .handle(handle.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = server.serve(app.into_make_service()).await {
+                tracing::error!("kubesim server stopped: {e}");
+            }
+        });
+        Ok(Sim {
+            addr,
+            cluster: world.cluster,
+            token,
+            ca_pem: identity.ca_pem,
+            state_dir,
+            kubeconfig_path,
+            store,
+            kubelet,
+            pods,
+            nodes,
+            temp,
+            shutdown,
+            handle,
+            server: task,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    pub fn pod_count(&self) -> usize {
+        self.pods
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes
+    }
+
+    /// Stops serving: open watches and log streams end, the state directory
+    /// is removed if it was a temporary one.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.kubelet.stop();
+        self.handle.graceful_shutdown(Some(Duration::from_secs(2)));
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+        if self.temp {
+            let _ = std::fs::remove_dir_all(&self.state_dir);
+        }
+    }
+}

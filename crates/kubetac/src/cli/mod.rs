@@ -1,0 +1,81 @@
+//! The command line, defined in one place: `--help`, the man page and the
+//! shell completions are all generated from these clap definitions.
+
+mod sim;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Pod troubleshooting for Kubernetes: inspect and triage pods, tail many pods
+/// at once, and cut time-windowed debug packages.
+#[derive(Debug, Parser)]
+#[command(name = "kubetac", version, about, long_about = None, propagate_version = true)]
+pub struct Args {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG also works.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the built-in simulated cluster (kubesim): a Kubernetes API server
+    /// and kubelets on loopback that kubectl and kubetac can use.
+    Sim(Box<sim::SimArgs>),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+pub fn parse() -> Args {
+    Args::parse()
+}
+
+pub fn init_tracing(args: &Args) {
+    use tracing_subscriber::EnvFilter;
+    let default = match args.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Sim(a) => sim::run(*a),
+        Command::Completions { shell } => {
+            let mut cmd = Args::command();
+            clap_complete::generate(shell, &mut cmd, "kubetac", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Args::command());
+            man.render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Args::command().debug_assert();
+    }
+}
