@@ -51,6 +51,25 @@ impl Obj {
         out
     }
 
+    /// The same object stamped with another resourceVersion: what a watch
+    /// sends as DELETED when a change takes an object out of its selection
+    /// (the previous state, at the change's resourceVersion).
+    pub fn with_resource_version(&self, rv: u64) -> Obj {
+        let mut value = self.value();
+        if let Some(m) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            m.insert("resourceVersion".into(), Value::String(rv.to_string()));
+        }
+        Obj {
+            res: self.res,
+            rv,
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            body: Bytes::from(serde_json::to_vec(&value).expect("a Value always serializes")),
+            labels: self.labels.clone(),
+            fields: self.fields.clone(),
+        }
+    }
+
     pub fn field(&self, label: &str) -> String {
         match label {
             "metadata.name" => self.name.clone(),
@@ -93,9 +112,12 @@ pub struct Change {
     pub prev: Option<Arc<Obj>>,
 }
 
-/// The requested resourceVersion is older than the history kept.
+/// The requested resourceVersion is older than the history kept. The message
+/// is the watch cache's: the number in parentheses is the oldest
+/// resourceVersion a watch can still start from (one before the oldest change
+/// kept).
 #[derive(Debug, thiserror::Error)]
-#[error("too old resource version: {requested} ({oldest})")]
+#[error("too old resource version: {requested} ({})", .oldest.saturating_sub(1))]
 pub struct TooOld {
     pub requested: u64,
     pub oldest: u64,
@@ -347,8 +369,9 @@ impl Store {
     }
 
     /// Subscribes to changes after `since` (None: after now). Returns the
-    /// changes already past `since` and a receiver for the rest, taken under
-    /// one lock so none falls between them.
+    /// changes already past `since`, the resourceVersion the receiver starts
+    /// after, and a receiver for the rest, taken under one lock so none falls
+    /// between them.
     pub fn watch_from(
         &self,
         since: Option<u64>,
@@ -375,6 +398,32 @@ impl Store {
             .cloned()
             .collect();
         Ok((past, inner.rv, rx))
+    }
+
+    /// The objects `keep` accepts (in key order) and a receiver for every
+    /// change after them, taken under one lock: the initial events of a watch
+    /// that starts from the current state, with no change lost or doubled
+    /// between the snapshot and the subscription.
+    pub fn snapshot_and_watch(
+        &self,
+        res: usize,
+        namespace: Option<&str>,
+        keep: &dyn Fn(&Obj) -> bool,
+    ) -> (Vec<Arc<Obj>>, u64, broadcast::Receiver<Arc<Change>>) {
+        use std::ops::Bound;
+        let inner = self.read();
+        let rx = self.tx.subscribe();
+        let start = match namespace {
+            Some(ns) => Bound::Included((ns.to_string(), String::new())),
+            None => Bound::Unbounded,
+        };
+        let objs = inner.by_res[res]
+            .range((start, Bound::Unbounded))
+            .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want))
+            .filter(|(_, o)| keep(o))
+            .map(|(_, o)| o.clone())
+            .collect();
+        (objs, inner.rv, rx)
     }
 }
 

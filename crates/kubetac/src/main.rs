@@ -5,8 +5,7 @@
 use std::process::ExitCode;
 
 mod cli;
-// Wired into commands by the inspect work; until then only its tests use it.
-#[allow(dead_code)]
+mod cluster;
 mod inspect;
 
 fn main() -> ExitCode {

@@ -80,6 +80,10 @@ impl Filter {
     fn keep(&self, o: &Obj) -> bool {
         self.labels.matches(&o.labels) && self.fields.matches(&|k| o.field(k))
     }
+
+    fn is_empty(&self) -> bool {
+        self.labels.is_empty() && self.fields.is_empty()
+    }
 }
 
 fn now() -> jiff::Timestamp {
@@ -185,20 +189,29 @@ fn encode_continue(rv: u64, last: &Obj, in_namespace: bool) -> String {
     base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_vec(&tok).unwrap_or_default())
 }
 
-fn decode_continue(s: &str, namespace: Option<&str>, namespaced: bool) -> Option<(String, String)> {
+/// The resourceVersion and the (namespace, name) key a continue token
+/// resumes after.
+fn decode_continue(
+    s: &str,
+    namespace: Option<&str>,
+    namespaced: bool,
+) -> Option<(u64, String, String)> {
     let raw = base64::engine::general_purpose::URL_SAFE
         .decode(s)
         .or_else(|_| base64::engine::general_purpose::STANDARD.decode(s))
         .ok()?;
     let tok: ContinueToken = serde_json::from_slice(&raw).ok()?;
+    if tok.v != "meta.k8s.io/v1" || tok.rv == 0 {
+        return None;
+    }
     let start = tok.start.strip_suffix('\u{0}')?;
     if let Some(ns) = namespace {
-        Some((ns.to_string(), start.to_string()))
+        Some((tok.rv, ns.to_string(), start.to_string()))
     } else if namespaced {
         let (ns, name) = start.split_once('/')?;
-        Some((ns.to_string(), name.to_string()))
+        Some((tok.rv, ns.to_string(), name.to_string()))
     } else {
-        Some((String::new(), start.to_string()))
+        Some((tok.rv, String::new(), start.to_string()))
     }
 }
 
@@ -208,6 +221,9 @@ pub(super) fn list(
     headers: &HeaderMap,
     params: &Params,
 ) -> Response {
+    if let Err(r) = validate_list_options(params, false) {
+        return r;
+    }
     let filter = match Filter::parse(t, params) {
         Ok(f) => f,
         Err(r) => return r,
@@ -229,19 +245,37 @@ pub(super) fn list(
             }
         },
     };
-    let (page, rv, remaining) = st
+    let (after, token_rv) = match after {
+        Some((rv, ns, name)) => (Some((ns, name)), Some(rv)),
+        None => (None, None),
+    };
+    let (page, store_rv, remaining) = st
         .store
         .list_page(t.res_idx, t.namespace, after, limit, &|o| filter.keep(o));
-    let mut meta = json!({"resourceVersion": rv.to_string()});
+    // Every page of a paged list reads at the first page's resourceVersion
+    // (the token carries it), as the server's snapshot reads do: a client
+    // that watches from the list's resourceVersion then misses no change
+    // made between pages.
+    let rv = token_rv.unwrap_or(store_rv);
+    let mut meta = format!("{{\"resourceVersion\":\"{rv}\"");
     if remaining > 0 {
         if let Some(last) = page.last() {
-            meta["continue"] = json!(encode_continue(rv, last, t.namespace.is_some()));
-            meta["remainingItemCount"] = json!(remaining);
+            meta.push_str(&format!(
+                ",\"continue\":\"{}\"",
+                encode_continue(rv, last, t.namespace.is_some())
+            ));
+            // The server counts what remains only when nothing filters the
+            // list (etcd's count includes objects a selector would drop).
+            if filter.is_empty() {
+                meta.push_str(&format!(",\"remainingItemCount\":{remaining}"));
+            }
         }
     }
+    meta.push('}');
     match format(headers, params) {
         Format::Table(inc) => {
             let rows = page.iter().map(|o| table_row(t.res_idx, o, inc)).collect();
+            let meta: Value = serde_json::from_str(&meta).unwrap_or_default();
             super::json(&table(t.res_idx, rows, meta, true))
         }
         Format::Json => {
@@ -317,65 +351,198 @@ impl WatchView {
     }
 
     fn render(&mut self, kind: &str, obj: &Obj) -> Bytes {
-        let object = match self.format {
-            Format::Json => {
-                let raw = obj.full_json();
-                serde_json::from_slice::<Value>(&raw).unwrap_or(Value::Null)
-            }
+        match self.format {
+            // Straight from the stored bytes, in the real server's field
+            // order: `{"type":...,"object":{"kind":...,"apiVersion":...`.
+            Format::Json => event_line(kind, &obj.full_json()),
             Format::Table(inc) => {
                 let row = table_row(self.res, obj, inc);
                 let first = !self.sent_columns;
                 self.sent_columns = true;
-                table(
+                let t = table(
                     self.res,
                     vec![row],
                     json!({"resourceVersion": obj.rv.to_string()}),
                     first,
-                )
+                );
+                event_line(kind, &serde_json::to_vec(&t).unwrap_or_default())
             }
-        };
-        line(&json!({"type": kind, "object": object}))
+        }
     }
 
+    /// The event a change makes for this watch, the way the watch cache
+    /// decides it: a change into the selection is ADDED, one out of it is
+    /// DELETED carrying the previous state at the change's resourceVersion.
     fn change(&mut self, c: &Change) -> Option<Bytes> {
         if c.obj.res != self.res {
             return None;
         }
-        let now_in = self.selected(&c.obj);
+        let now_in = c.kind != EventType::Deleted && self.selected(&c.obj);
         let was_in = c.prev.as_ref().is_some_and(|p| self.selected(p));
-        let kind = match (c.kind, was_in, now_in) {
-            (EventType::Added, _, true) => "ADDED",
-            (EventType::Modified, true, true) => "MODIFIED",
-            (EventType::Modified, false, true) => "ADDED",
-            (EventType::Modified, true, false) => "DELETED",
-            (EventType::Deleted, true, _) => "DELETED",
-            _ => return None,
-        };
-        Some(self.render(kind, &c.obj))
+        match (now_in, was_in) {
+            (true, false) => Some(self.render("ADDED", &c.obj)),
+            (true, true) => Some(self.render("MODIFIED", &c.obj)),
+            (false, true) if c.kind == EventType::Deleted => Some(self.render("DELETED", &c.obj)),
+            (false, true) => {
+                let prev = c.prev.as_ref()?.with_resource_version(c.rv);
+                Some(self.render("DELETED", &prev))
+            }
+            (false, false) => None,
+        }
     }
 
     fn bookmark(&self, rv: u64, initial_end: bool) -> Bytes {
         let r = &RESOURCES[self.res];
-        let mut meta = json!({"resourceVersion": rv.to_string()});
+        let mut meta = format!("{{\"resourceVersion\":\"{rv}\"");
         if initial_end {
-            meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+            meta.push_str(",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}");
         }
+        meta.push('}');
         let object = match self.format {
-            Format::Json => {
-                json!({"kind": r.kind, "apiVersion": r.api_version(), "metadata": meta})
-            }
-            Format::Table(_) => {
-                json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "columnDefinitions": null, "rows": null})
-            }
+            // An empty object of the kind with only its resourceVersion set,
+            // serialized as Go does (a Pod's zero spec and status show).
+            Format::Json => format!(
+                "{{\"kind\":\"{}\",\"apiVersion\":\"{}\",\"metadata\":{meta}{}}}",
+                r.kind,
+                r.api_version(),
+                if r.kind == "Pod" {
+                    ",\"spec\":{\"containers\":null},\"status\":{}"
+                } else {
+                    ""
+                }
+            ),
+            Format::Table(_) => format!(
+                "{{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{meta},\"columnDefinitions\":null,\"rows\":null}}"
+            ),
         };
-        line(&json!({"type": "BOOKMARK", "object": object}))
+        event_line("BOOKMARK", object.as_bytes())
     }
 }
 
-fn line(v: &Value) -> Bytes {
-    let mut b = serde_json::to_vec(v).unwrap_or_default();
-    b.push(b'\n');
+/// One line of a watch stream: `{"type":TYPE,"object":OBJECT}\n`.
+fn event_line(kind: &str, object: &[u8]) -> Bytes {
+    let mut b = Vec::with_capacity(object.len() + kind.len() + 24);
+    b.extend_from_slice(b"{\"type\":\"");
+    b.extend_from_slice(kind.as_bytes());
+    b.extend_from_slice(b"\",\"object\":");
+    b.extend_from_slice(object);
+    b.extend_from_slice(b"}\n");
     Bytes::from(b)
+}
+
+/// A `field.Error` of ListOptions validation: (field, type, body).
+type FieldError = (&'static str, &'static str, String);
+
+/// The API server's validation of list and watch options
+/// (ValidateListOptions, with the WatchList feature on as in 1.32+), as the
+/// 422 Invalid it answers.
+fn validate_list_options(params: &Params, watch: bool) -> Result<(), Response> {
+    const NOT_OLDER: &str = "NotOlderThan";
+    let get = |k: &str| params.get(k).map(String::as_str);
+    let mut errs: Vec<FieldError> = Vec::new();
+    let forbidden = |field, msg: &str| (field, "FieldValueForbidden", format!("Forbidden: {msg}"));
+    let rv_match = get("resourceVersionMatch").unwrap_or_default();
+    let send_initial = get("sendInitialEvents");
+    let has_continue = get("continue").is_some_and(|c| !c.is_empty());
+    if watch {
+        if send_initial.is_some() && rv_match != NOT_OLDER {
+            errs.push(forbidden(
+                "resourceVersionMatch",
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            ));
+        }
+        if !rv_match.is_empty() {
+            if send_initial.is_none() {
+                errs.push(forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                ));
+            }
+            if rv_match != NOT_OLDER {
+                errs.push((
+                    "resourceVersionMatch",
+                    "FieldValueNotSupported",
+                    format!("Unsupported value: \"{rv_match}\": supported values: \"{NOT_OLDER}\""),
+                ));
+            }
+            if has_continue {
+                errs.push(forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                ));
+            }
+        }
+    } else {
+        if !rv_match.is_empty() {
+            let rv = get("resourceVersion").unwrap_or_default();
+            if rv.is_empty() {
+                errs.push(forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                ));
+            }
+            if has_continue {
+                errs.push(forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                ));
+            }
+            match rv_match {
+                "Exact" if rv == "0" => errs.push(forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+                )),
+                "Exact" | NOT_OLDER => {}
+                other => errs.push((
+                    "resourceVersionMatch",
+                    "FieldValueNotSupported",
+                    format!(
+                        "Unsupported value: \"{other}\": supported values: \"Exact\", \"{NOT_OLDER}\", \"\""
+                    ),
+                )),
+            }
+        }
+        if send_initial.is_some() {
+            errs.push(forbidden(
+                "sendInitialEvents",
+                "sendInitialEvents is forbidden for list",
+            ));
+        }
+    }
+    if errs.is_empty() {
+        return Ok(());
+    }
+    let parts: Vec<String> = errs.iter().map(|(f, _, b)| format!("{f}: {b}")).collect();
+    let agg = if parts.len() == 1 {
+        parts[0].clone()
+    } else {
+        format!("[{}]", parts.join(", "))
+    };
+    let causes: Vec<Value> = errs
+        .iter()
+        .map(|(f, t, b)| json!({"reason": t, "message": b, "field": f}))
+        .collect();
+    Err(status::status(
+        422,
+        "Invalid",
+        &format!("ListOptions.meta.k8s.io \"\" is invalid: {agg}"),
+        Some(json!({"group": "meta.k8s.io", "kind": "ListOptions", "causes": causes})),
+    ))
+}
+
+/// When the watch cache would send the next bookmark: about every
+/// `every`, and once 2 s before the watch times out, never after that.
+fn next_bookmark(
+    now: tokio::time::Instant,
+    every: Duration,
+    deadline: tokio::time::Instant,
+) -> Option<tokio::time::Instant> {
+    let heartbeat = now + every;
+    let next = match deadline.checked_sub(Duration::from_secs(2)) {
+        Some(pre) if pre < heartbeat => pre,
+        _ => heartbeat,
+    };
+    (next > now).then_some(next)
 }
 
 pub(super) fn watch(
@@ -384,15 +551,20 @@ pub(super) fn watch(
     headers: &HeaderMap,
     params: &Params,
 ) -> Response {
+    if let Err(r) = validate_list_options(params, true) {
+        return r;
+    }
     let filter = match Filter::parse(t, params) {
         Ok(f) => f,
         Err(r) => return r,
     };
     let rv_param = params.get("resourceVersion").cloned().unwrap_or_default();
-    let send_initial = params.get("sendInitialEvents").is_some_and(|v| v == "true");
+    let send_initial = params
+        .get("sendInitialEvents")
+        .map(|v| v == "true" || v == "1");
     let bookmarks = params
         .get("allowWatchBookmarks")
-        .is_some_and(|v| v == "true");
+        .is_some_and(|v| v == "true" || v == "1");
     let since = match rv_param.as_str() {
         "" | "0" => None,
         s => match s.parse::<u64>() {
@@ -412,58 +584,70 @@ pub(super) fn watch(
         format: format(headers, params),
         sent_columns: false,
     };
-    let replay_state = since.is_none() || send_initial;
-    let subscribed = st.store.watch_from(if replay_state { None } else { since });
-    let (past, start_rv, mut rx) = match subscribed {
-        Ok(x) => x,
-        Err(too_old) => {
-            let ev = json!({"type": "ERROR", "object": status::status_body(410, "Expired", &too_old.to_string(), None)});
-            return super::stream_response(
-                "application/json",
-                futures::stream::iter([Ok(line(&ev))]),
-            );
-        }
-    };
     let mut first: Vec<Bytes> = Vec::new();
-    if replay_state {
-        // The state as synthetic ADDED events, as the server's watch cache does.
-        let (all, _, _) = st
+    // Without a resourceVersion (or with "0") a watch starts with the state
+    // as synthetic ADDED events, unless sendInitialEvents=false; with
+    // sendInitialEvents=true it does whatever the resourceVersion (the
+    // state is at least that new: it is the current one).
+    let replay_state = send_initial.unwrap_or(since.is_none());
+    let (start_rv, mut rx) = if replay_state {
+        let ns = t.namespace;
+        let (all, rv, rx) = st
             .store
-            .list_page(t.res_idx, t.namespace, None, None, &|o| view.filter.keep(o));
-        for o in all.iter().filter(|o| o.rv <= start_rv) {
+            .snapshot_and_watch(t.res_idx, ns, &|o| view.filter.keep(o));
+        for o in &all {
             first.push(view.render("ADDED", o));
         }
-        if send_initial && bookmarks {
-            first.push(view.bookmark(start_rv, true));
+        if send_initial == Some(true) && bookmarks {
+            first.push(view.bookmark(rv, true));
         }
+        (rv, rx)
     } else {
-        for c in &past {
-            if let Some(b) = view.change(c) {
-                first.push(b);
+        let from = since;
+        match st.store.watch_from(from) {
+            Ok((past, rv, rx)) => {
+                for c in &past {
+                    if let Some(b) = view.change(c) {
+                        first.push(b);
+                    }
+                }
+                // A resourceVersion from the future: nothing up to it is
+                // sent, as the watch cache's watcher filters.
+                (rv.max(from.unwrap_or(0)), rx)
+            }
+            Err(too_old) => {
+                let status =
+                    status::status_bytes(410, "Expired", &too_old.to_string(), None);
+                return super::stream_response(
+                    "application/json",
+                    futures::stream::iter([Ok(event_line("ERROR", &status))]),
+                );
             }
         }
-    }
+    };
     let shutdown = st.shutdown.clone();
     let bookmark_every = st.bookmark_interval;
-    let cut_after = st.faults.cut_after;
+    let cut_after = st.faults.cut_after.filter(|c| *c < timeout);
     let stream = async_stream::stream! {
         for b in first {
             yield Ok::<_, std::io::Error>(b);
         }
-        let deadline = tokio::time::Instant::now() + timeout.min(cut_after.unwrap_or(timeout));
+        let started = tokio::time::Instant::now();
+        let deadline = started + timeout;
+        let cut = cut_after.map(|c| started + c);
         let mut last_rv = start_rv;
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + bookmark_every, bookmark_every);
+        let mut next_bm = if bookmarks { next_bookmark(started, bookmark_every, deadline) } else { None };
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep_until(deadline) => {
-                    if cut_after.is_some_and(|c| c < timeout) {
-                        yield Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected cut"));
-                    }
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = async { match cut { Some(c) => tokio::time::sleep_until(c).await, None => std::future::pending().await } } => {
+                    yield Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected cut"));
                     break;
                 }
-                _ = tick.tick(), if bookmarks => {
+                _ = async { match next_bm { Some(b) => tokio::time::sleep_until(b).await, None => std::future::pending().await } } => {
                     yield Ok(view.bookmark(last_rv, false));
+                    next_bm = next_bookmark(tokio::time::Instant::now(), bookmark_every, deadline);
                 }
                 c = rx.recv() => match c {
                     Ok(c) => {
@@ -496,12 +680,12 @@ mod tests {
         let tok = encode_continue(1740, &o, false);
         assert_eq!(
             decode_continue(&tok, None, true),
-            Some(("smf-data".into(), "cache-pod-0".into()))
+            Some((1740, "smf-data".into(), "cache-pod-0".into()))
         );
         let tok = encode_continue(1740, &o, true);
         assert_eq!(
             decode_continue(&tok, Some("smf-data"), true),
-            Some(("smf-data".into(), "cache-pod-0".into()))
+            Some((1740, "smf-data".into(), "cache-pod-0".into()))
         );
         assert_eq!(decode_continue("garbage", None, true), None);
         // The real server's token (a list in smf-data) decodes too.
@@ -509,7 +693,7 @@ mod tests {
             "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTc0MCwic3RhcnQiOiJjYWNoZS1wb2QtMFx1MDAwMCJ9";
         assert_eq!(
             decode_continue(real, Some("smf-data"), true),
-            Some(("smf-data".into(), "cache-pod-0".into()))
+            Some((1740, "smf-data".into(), "cache-pod-0".into()))
         );
     }
 }

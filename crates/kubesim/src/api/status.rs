@@ -24,10 +24,28 @@ pub fn status_body(code: u16, reason: &str, message: &str, details: Option<Value
     v
 }
 
+/// The serialized `Status`, with its fields in the real server's order
+/// (kind, apiVersion, metadata, status, message, reason, details, code), so
+/// that the bytes read like a real answer.
+pub fn status_bytes(code: u16, reason: &str, message: &str, details: Option<&Value>) -> Vec<u8> {
+    let s = |v: &str| serde_json::to_string(v).unwrap_or_default();
+    let mut out = format!(
+        "{{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{{}},\"status\":\"Failure\",\"message\":{},\"reason\":{}",
+        s(message),
+        s(reason)
+    );
+    if let Some(d) = details {
+        out.push_str(",\"details\":");
+        out.push_str(&serde_json::to_string(d).unwrap_or_default());
+    }
+    out.push_str(&format!(",\"code\":{code}}}"));
+    out.into_bytes()
+}
+
 pub fn status(code: u16, reason: &str, message: &str, details: Option<Value>) -> Response {
     json_response(
         StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        serde_json::to_vec(&status_body(code, reason, message, details)).unwrap_or_default(),
+        status_bytes(code, reason, message, details.as_ref()),
     )
 }
 

@@ -1369,7 +1369,7 @@ fn startup_and_panic_lines() {
 #[ignore]
 fn scale_timing() {
     let t = Instant::now();
-    let m = scale::scale_model(500, 10_000);
+    let m = scale::scale_model(5000, 100_000);
     eprintln!("model {:?}", t.elapsed());
     let t = Instant::now();
     let w = expand::expand_with(&m, now(), true, rand::rngs::SmallRng::seed_from_u64(1)).unwrap();

@@ -1,6 +1,7 @@
 //! The command line, defined in one place: `--help`, the man page and the
 //! shell completions are all generated from these clap definitions.
 
+pub mod inspect;
 mod sim;
 
 use std::process::ExitCode;
@@ -22,6 +23,24 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List namespaces (NAME STATUS AGE).
+    #[command(visible_alias = "namespaces")]
+    Ns(inspect::NsArgs),
+    /// List services (NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE).
+    #[command(visible_alias = "services")]
+    Svc(inspect::ListArgs),
+    /// List pods with READY, STATUS and RESTARTS exactly as kubectl computes them.
+    Pods(inspect::PodsArgs),
+    /// Show everything about a pod: labels, node, containers with state and last termination, probes, volumes, conditions, events.
+    Describe(inspect::DescribeArgs),
+    /// List a pod's containers (init and ephemeral ones marked).
+    Containers(inspect::PodRefArgs),
+    /// Print a container's log (current or previous instance).
+    Logs(Box<inspect::LogsArgs>),
+    /// Show the Grafana and package-server URLs found in Ingresses.
+    Urls(inspect::UrlsArgs),
+    /// Say in one line why each unhealthy pod is unhealthy, and which command shows more.
+    Triage(inspect::TriageArgs),
     /// Run the built-in simulated cluster (kubesim): a Kubernetes API server
     /// and kubelets on loopback that kubectl and kubetac can use.
     Sim(Box<sim::SimArgs>),
@@ -46,7 +65,12 @@ pub fn init_tracing(args: &Args) {
         2 => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(format!(
+            "{default},kube_client={}",
+            if args.verbose > 0 { default } else { "off" }
+        ))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -56,6 +80,14 @@ pub fn init_tracing(args: &Args) {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
+        Command::Ns(a) => inspect::ns(a),
+        Command::Svc(a) => inspect::svc(a),
+        Command::Pods(a) => inspect::pods(a),
+        Command::Describe(a) => inspect::describe(a),
+        Command::Containers(a) => inspect::containers(a),
+        Command::Logs(a) => inspect::logs(*a),
+        Command::Urls(a) => inspect::urls(a),
+        Command::Triage(a) => inspect::triage(a),
         Command::Sim(a) => sim::run(*a),
         Command::Completions { shell } => {
             let mut cmd = Args::command();

@@ -51,11 +51,6 @@ impl Table {
             .push(cells.iter().take(n).map(|c| clean_cell(c)).collect());
     }
 
-    /// Number of rows (the header excluded).
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
     /// Whether there are no rows (kubectl then prints "No resources found"
     /// instead of a lone header; that is the caller's choice).
     pub fn is_empty(&self) -> bool {
