@@ -545,4 +545,12 @@ fn sim_runs_a_command_and_passes_its_exit_status() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // The README's first command: kubetac itself, before it is on PATH.
+    let out = std::process::Command::new(common::kubetac_bin())
+        .args(["sim", "--", "kubetac", "triage", "-A"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("smf-data/smf-service-n0-0") && stdout.contains("cee-cee: healthy"), "{stdout}");
 }

@@ -171,7 +171,14 @@ async fn serve(cfg: SimConfig, command: Vec<String>) -> anyhow::Result<ExitCode>
         sim.cluster,
         sim.url()
     );
-    let mut child = tokio::process::Command::new(&command[0])
+    // `kubetac sim -- kubetac triage -A` runs this very binary, so the
+    // quick start works before kubetac is on PATH.
+    let program = if command[0] == "kubetac" {
+        std::env::current_exe().unwrap_or_else(|_| command[0].clone().into())
+    } else {
+        command[0].clone().into()
+    };
+    let mut child = tokio::process::Command::new(&program)
         .args(&command[1..])
         .env("KUBECONFIG", &kc)
         .kill_on_drop(true)
