@@ -83,7 +83,12 @@ pub fn name_score(comm: &str, c: &Candidate) -> u32 {
 /// The best candidate for `core` found on `node`, or None when the evidence
 /// is too thin. `tolerance` bounds how far a termination may be from the
 /// crash time to count.
-pub fn attribute(core: &CoreInfo, node: &str, candidates: &[Candidate], tolerance: SignedDuration) -> Option<Attribution> {
+pub fn attribute(
+    core: &CoreInfo,
+    node: &str,
+    candidates: &[Candidate],
+    tolerance: SignedDuration,
+) -> Option<Attribution> {
     let crash = Timestamp::from_microsecond(core.time_usec).ok()?;
     let mut best: Option<(u32, SignedDuration, Attribution)> = None;
     for c in candidates.iter().filter(|c| c.node == node) {
@@ -109,7 +114,10 @@ pub fn attribute(core: &CoreInfo, node: &str, candidates: &[Candidate], toleranc
             }
             1 => {
                 score += 1;
-                reasons.push(format!("process {} resembles the container's program", core.comm));
+                reasons.push(format!(
+                    "process {} resembles the container's program",
+                    core.comm
+                ));
             }
             _ => {}
         }
@@ -162,7 +170,14 @@ mod tests {
         }
     }
 
-    fn cand(pod: &str, container: &str, node: &str, image: &str, cmd: &[&str], term: &[&str]) -> Candidate {
+    fn cand(
+        pod: &str,
+        container: &str,
+        node: &str,
+        image: &str,
+        cmd: &[&str],
+        term: &[&str],
+    ) -> Candidate {
         Candidate {
             namespace: "smf-data".into(),
             pod: pod.into(),
@@ -177,26 +192,69 @@ mod tests {
 
     #[test]
     fn attribution_rule() {
-        let svc = cand("smf-service-n0-0", "smf-service", "worker2", "registry/smf/smf-service:1.0.4", &["/opt/workspace/tini", "/opt/workspace/smf-service"], &["2026-11-29T03:13:49Z"]);
-        let rest = cand("smf-rest-ep-n0-0", "smf-rest-ep", "worker2", "registry/smf/smf-rest-ep:1.0.4", &[], &[]);
-        let other_node = cand("smf-service-n1-0", "smf-service", "worker1", "registry/smf/smf-service:1.0.4", &[], &["2026-11-29T03:13:49Z"]);
+        let svc = cand(
+            "smf-service-n0-0",
+            "smf-service",
+            "worker2",
+            "registry/smf/smf-service:1.0.4",
+            &["/opt/workspace/tini", "/opt/workspace/smf-service"],
+            &["2026-11-29T03:13:49Z"],
+        );
+        let rest = cand(
+            "smf-rest-ep-n0-0",
+            "smf-rest-ep",
+            "worker2",
+            "registry/smf/smf-rest-ep:1.0.4",
+            &[],
+            &[],
+        );
+        let other_node = cand(
+            "smf-service-n1-0",
+            "smf-service",
+            "worker1",
+            "registry/smf/smf-service:1.0.4",
+            &[],
+            &["2026-11-29T03:13:49Z"],
+        );
         let all = [svc.clone(), rest.clone(), other_node];
         let tol = SignedDuration::from_secs(60);
         let cases: Vec<(CoreInfo, Option<(&str, Confidence)>)> = vec![
             // Everything matches.
-            (core("smf-service", "2026-11-29T03:13:48Z", Some("smf-service-n0-0")), Some(("smf-service-n0-0", Confidence::High))),
+            (
+                core(
+                    "smf-service",
+                    "2026-11-29T03:13:48Z",
+                    Some("smf-service-n0-0"),
+                ),
+                Some(("smf-service-n0-0", Confidence::High)),
+            ),
             // No xattrs: time and name still make it high.
-            (core("smf-service", "2026-11-29T03:13:48Z", None), Some(("smf-service-n0-0", Confidence::High))),
+            (
+                core("smf-service", "2026-11-29T03:13:48Z", None),
+                Some(("smf-service-n0-0", Confidence::High)),
+            ),
             // Name only: low.
-            (core("smf-service", "2026-11-29T01:00:00Z", None), Some(("smf-service-n0-0", Confidence::Low))),
+            (
+                core("smf-service", "2026-11-29T01:00:00Z", None),
+                Some(("smf-service-n0-0", Confidence::Low)),
+            ),
             // Time only: low.
-            (core("python3", "2026-11-29T03:13:40Z", None), Some(("smf-service-n0-0", Confidence::Low))),
+            (
+                core("python3", "2026-11-29T03:13:40Z", None),
+                Some(("smf-service-n0-0", Confidence::Low)),
+            ),
             // Hostname only: medium.
-            (core("sh", "2026-11-29T00:00:00Z", Some("smf-rest-ep-n0-0")), Some(("smf-rest-ep-n0-0", Confidence::Medium))),
+            (
+                core("sh", "2026-11-29T00:00:00Z", Some("smf-rest-ep-n0-0")),
+                Some(("smf-rest-ep-n0-0", Confidence::Medium)),
+            ),
             // Nothing on this node matches: unattributed.
             (core("stress-ng", "2026-11-29T00:00:00Z", None), None),
             // comm truncated to 15 characters still matches.
-            (core("smf-rest-ep", "2026-11-29T00:00:00Z", None), Some(("smf-rest-ep-n0-0", Confidence::Low))),
+            (
+                core("smf-rest-ep", "2026-11-29T00:00:00Z", None),
+                Some(("smf-rest-ep-n0-0", Confidence::Low)),
+            ),
         ];
         for (i, (c, want)) in cases.into_iter().enumerate() {
             let got = attribute(&c, "worker2", &all, tol).map(|a| (a.pod.clone(), a.confidence));
@@ -206,7 +264,14 @@ mod tests {
 
     #[test]
     fn names() {
-        let c = cand("p", "confd", "n", "docker.io/library/nginx:1.25@sha256:ab", &["/usr/sbin/nginx"], &[]);
+        let c = cand(
+            "p",
+            "confd",
+            "n",
+            "docker.io/library/nginx:1.25@sha256:ab",
+            &["/usr/sbin/nginx"],
+            &[],
+        );
         assert_eq!(name_score("nginx", &c), 2);
         assert_eq!(name_score("confd", &c), 2);
         assert_eq!(name_score("nginx-worker", &c), 1);

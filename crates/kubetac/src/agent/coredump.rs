@@ -63,13 +63,19 @@ pub fn parse_name(name: &str) -> Result<CoreInfo, ParseError> {
         return Err(ParseError::TooFewFields);
     }
     let n = parts.len();
-    let usec: i64 = parts[n - 1].parse().map_err(|_| ParseError::BadField("time"))?;
-    let pid: u32 = parts[n - 2].parse().map_err(|_| ParseError::BadField("pid"))?;
+    let usec: i64 = parts[n - 1]
+        .parse()
+        .map_err(|_| ParseError::BadField("time"))?;
+    let pid: u32 = parts[n - 2]
+        .parse()
+        .map_err(|_| ParseError::BadField("pid"))?;
     let boot_id = parts[n - 3];
     if boot_id.len() != 32 || !boot_id.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ParseError::BadField("boot id"));
     }
-    let uid: u32 = parts[n - 4].parse().map_err(|_| ParseError::BadField("uid"))?;
+    let uid: u32 = parts[n - 4]
+        .parse()
+        .map_err(|_| ParseError::BadField("uid"))?;
     let comm = parts[..n - 4].join(".");
     if comm.is_empty() {
         return Err(ParseError::BadField("process name"));
@@ -97,7 +103,10 @@ fn unescape_comm(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'\\' && i + 3 < b.len() && b.get(i + 1) == Some(&b'x') {
-            if let Some(v) = s.get(i + 2..i + 4).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = s
+                .get(i + 2..i + 4)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 4;
                 continue;
@@ -137,14 +146,18 @@ pub fn apply_xattrs(info: &mut CoreInfo, get: &dyn Fn(&str) -> Option<String>) {
 
 /// Reads one core file's metadata from disk (name, size, attributes).
 pub fn read(path: &Path) -> Result<CoreInfo, ParseError> {
-    let name = path.file_name().and_then(|n| n.to_str()).ok_or(ParseError::NotCore)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or(ParseError::NotCore)?;
     let mut info = parse_name(name)?;
     info.size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let get = |k: &str| {
-        xattr::get(path, k)
-            .ok()
-            .flatten()
-            .map(|v| String::from_utf8_lossy(&v).trim_end_matches('\0').to_string())
+        xattr::get(path, k).ok().flatten().map(|v| {
+            String::from_utf8_lossy(&v)
+                .trim_end_matches('\0')
+                .to_string()
+        })
     };
     apply_xattrs(&mut info, &get);
     Ok(info)
@@ -159,21 +172,59 @@ mod tests {
     #[test]
     fn names() {
         let cases: Vec<(String, Result<(&str, u32, u32, i64, &str), ParseError>)> = vec![
-            (format!("core.smf-service.303.{BOOT}.4242.1764386029000000.zst"), Ok(("smf-service", 303, 4242, 1764386029000000, "zst"))),
-            (format!("core.java.main.0.{BOOT}.17.1.xz"), Ok(("java.main", 0, 17, 1, "xz"))),
-            (format!("core.a.b.c.1000.{BOOT}.9.5.lz4"), Ok(("a.b.c", 1000, 9, 5, "lz4"))),
-            (format!("core.nginx.33.{BOOT}.77.123"), Ok(("nginx", 33, 77, 123, "none"))),
-            (format!("core.x.1.{BOOT}.2.3.bz2"), Ok(("x", 1, 2, 3, "bz2"))),
-            (format!("core.my\\x2fproc.1.{BOOT}.2.3.zst"), Ok(("my/proc", 1, 2, 3, "zst"))),
+            (
+                format!("core.smf-service.303.{BOOT}.4242.1764386029000000.zst"),
+                Ok(("smf-service", 303, 4242, 1764386029000000, "zst")),
+            ),
+            (
+                format!("core.java.main.0.{BOOT}.17.1.xz"),
+                Ok(("java.main", 0, 17, 1, "xz")),
+            ),
+            (
+                format!("core.a.b.c.1000.{BOOT}.9.5.lz4"),
+                Ok(("a.b.c", 1000, 9, 5, "lz4")),
+            ),
+            (
+                format!("core.nginx.33.{BOOT}.77.123"),
+                Ok(("nginx", 33, 77, 123, "none")),
+            ),
+            (
+                format!("core.x.1.{BOOT}.2.3.bz2"),
+                Ok(("x", 1, 2, 3, "bz2")),
+            ),
+            (
+                format!("core.my\\x2fproc.1.{BOOT}.2.3.zst"),
+                Ok(("my/proc", 1, 2, 3, "zst")),
+            ),
             ("vmcore.1".to_string(), Err(ParseError::NotCore)),
             (format!("core.{BOOT}.2.3"), Err(ParseError::TooFewFields)),
-            (format!("core.x.uid.{BOOT}.2.3.zst"), Err(ParseError::BadField("uid"))),
-            ("core.x.1.notaboot.2.3.zst".to_string(), Err(ParseError::BadField("boot id"))),
-            (format!("core.x.1.{BOOT}.pid.3.zst"), Err(ParseError::BadField("pid"))),
-            (format!("core..1.{BOOT}.2.3.zst"), Err(ParseError::BadField("process name"))),
+            (
+                format!("core.x.uid.{BOOT}.2.3.zst"),
+                Err(ParseError::BadField("uid")),
+            ),
+            (
+                "core.x.1.notaboot.2.3.zst".to_string(),
+                Err(ParseError::BadField("boot id")),
+            ),
+            (
+                format!("core.x.1.{BOOT}.pid.3.zst"),
+                Err(ParseError::BadField("pid")),
+            ),
+            (
+                format!("core..1.{BOOT}.2.3.zst"),
+                Err(ParseError::BadField("process name")),
+            ),
         ];
         for (name, want) in cases {
-            let got = parse_name(&name).map(|i| (i.comm.clone(), i.uid, i.pid, i.time_usec, i.compression.clone()));
+            let got = parse_name(&name).map(|i| {
+                (
+                    i.comm.clone(),
+                    i.uid,
+                    i.pid,
+                    i.time_usec,
+                    i.compression.clone(),
+                )
+            });
             let want = want.map(|(c, u, p, t, z)| (c.to_string(), u, p, t, z.to_string()));
             assert_eq!(got, want, "{name}");
         }
@@ -190,7 +241,12 @@ mod tests {
             ("user.coredump.timestamp", "1764386029123456"),
             ("user.coredump.gid", "303"),
         ];
-        apply_xattrs(&mut info, &|k| attrs.iter().find(|(a, _)| *a == k).map(|(_, v)| v.to_string()));
+        apply_xattrs(&mut info, &|k| {
+            attrs
+                .iter()
+                .find(|(a, _)| *a == k)
+                .map(|(_, v)| v.to_string())
+        });
         assert_eq!(info.comm, "smf-service-long");
         assert_eq!(info.signal, Some(11));
         assert_eq!(info.hostname.as_deref(), Some("smf-service-n0-0"));

@@ -3,3 +3,4 @@
 
 pub mod attribution;
 pub mod coredump;
+pub mod server;
