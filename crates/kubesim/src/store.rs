@@ -112,6 +112,11 @@ pub struct Change {
     pub prev: Option<Arc<Obj>>,
 }
 
+/// Where a watch starts: the changes already past the requested
+/// resourceVersion, the resourceVersion the receiver starts after, and the
+/// receiver of every later change.
+pub type WatchStart = (Vec<Arc<Change>>, u64, broadcast::Receiver<Arc<Change>>);
+
 /// The requested resourceVersion is older than the history kept. The message
 /// is the watch cache's: the number in parentheses is the oldest
 /// resourceVersion a watch can still start from (one before the oldest change
@@ -351,10 +356,8 @@ impl Store {
         let mut page = Vec::new();
         let mut remaining = 0usize;
         for ((ns, _), obj) in map.range((start, Bound::Unbounded)) {
-            if let Some(want) = namespace {
-                if ns.as_str() != want {
-                    break;
-                }
+            if namespace.is_some_and(|want| ns.as_str() != want) {
+                break;
             }
             if !keep(obj) {
                 continue;
@@ -372,10 +375,7 @@ impl Store {
     /// changes already past `since`, the resourceVersion the receiver starts
     /// after, and a receiver for the rest, taken under one lock so none falls
     /// between them.
-    pub fn watch_from(
-        &self,
-        since: Option<u64>,
-    ) -> Result<(Vec<Arc<Change>>, u64, broadcast::Receiver<Arc<Change>>), TooOld> {
+    pub fn watch_from(&self, since: Option<u64>) -> Result<WatchStart, TooOld> {
         let inner = self.read();
         let rx = self.tx.subscribe();
         let Some(since) = since else {

@@ -60,9 +60,9 @@ pub fn api_group(group: &str) -> Option<Value> {
 
 /// The APIResourceList of one group version (`""` is the core group).
 pub fn resource_list(group: &str, version: &str) -> Option<Value> {
-    if !(group.is_empty() && version == "v1")
-        && !GROUPS.iter().any(|(g, v)| *g == group && *v == version)
-    {
+    let served = (group.is_empty() && version == "v1")
+        || GROUPS.iter().any(|(g, v)| *g == group && *v == version);
+    if !served {
         return None;
     }
     let mut resources = Vec::new();

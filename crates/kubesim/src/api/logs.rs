@@ -6,32 +6,12 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::Value;
 
 use super::{ApiState, Params, status};
 use crate::node::crilog::LogOptions;
 use crate::resources::index_of;
-
-fn parse_bool(params: &Params, k: &str) -> Result<bool, Response> {
-    match params.get(k).map(String::as_str) {
-        None | Some("") | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(status::bad_request(&format!(
-            "{k}: Invalid value: \"{other}\": must be true or false"
-        ))),
-    }
-}
-
-fn parse_int(params: &Params, k: &str) -> Result<Option<i64>, Response> {
-    match params.get(k) {
-        None => Ok(None),
-        Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
-            status::bad_request(&format!("{k}: Invalid value: \"{s}\": must be an integer"))
-        }),
-    }
-}
 
 /// Which instance of a container the kubelet reads (its restart number), the
 /// way kubelet's validateContainerLogStatus picks it.
@@ -115,6 +95,65 @@ pub(crate) fn pick_instance(pod: &Value, container: &str, previous: bool) -> Res
     })
 }
 
+/// ValidatePodLogOptions, as the 422 `errors.NewInvalid` makes of it: every
+/// error in the message and as a cause.
+fn validate_log_options(
+    name: &str,
+    since_seconds: Option<i64>,
+    since_time: bool,
+    tail_lines: Option<i64>,
+    limit_bytes: Option<i64>,
+) -> Result<(), Response> {
+    // (field, reason, body)
+    let mut errs: Vec<(&str, &str, String)> = Vec::new();
+    if let Some(t) = tail_lines.filter(|t| *t < 0) {
+        errs.push((
+            "tailLines",
+            "FieldValueInvalid",
+            format!("Invalid value: {t}: must be greater than or equal to 0"),
+        ));
+    }
+    if let Some(l) = limit_bytes.filter(|l| *l < 1) {
+        errs.push((
+            "limitBytes",
+            "FieldValueInvalid",
+            format!("Invalid value: {l}: must be greater than 0"),
+        ));
+    }
+    match since_seconds {
+        Some(_) if since_time => errs.push((
+            "[]",
+            "FieldValueForbidden",
+            "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified".into(),
+        )),
+        Some(s) if s < 1 => errs.push((
+            "sinceSeconds",
+            "FieldValueInvalid",
+            format!("Invalid value: {s}: must be greater than 0"),
+        )),
+        _ => {}
+    }
+    if errs.is_empty() {
+        return Ok(());
+    }
+    let parts: Vec<String> = errs.iter().map(|(f, _, b)| format!("{f}: {b}")).collect();
+    let agg = if parts.len() == 1 {
+        parts[0].clone()
+    } else {
+        format!("[{}]", parts.join(", "))
+    };
+    let causes: Vec<Value> = errs
+        .iter()
+        .map(|(f, r, b)| serde_json::json!({"reason": r, "message": b, "field": f}))
+        .collect();
+    Err(status::status(
+        422,
+        "Invalid",
+        &format!("PodLogOptions \"{name}\" is invalid: {agg}"),
+        Some(serde_json::json!({"name": name, "kind": "PodLogOptions", "causes": causes})),
+    ))
+}
+
 fn container_names(pod: &Value, key: &str) -> Vec<String> {
     pod.pointer(&format!("/spec/{key}"))
         .and_then(Value::as_array)
@@ -127,23 +166,15 @@ fn container_names(pod: &Value, key: &str) -> Vec<String> {
 }
 
 pub(super) async fn pod_log(st: &Arc<ApiState>, ns: &str, name: &str, params: &Params) -> Response {
-    let pods = index_of("pods");
-    let Some(obj) = st.store.get(pods, ns, name) else {
-        return status::not_found(&crate::resources::RESOURCES[pods], name);
-    };
-    let pod = obj.value();
-    let (follow, previous, timestamps) = match (
-        parse_bool(params, "follow"),
-        parse_bool(params, "previous"),
-        parse_bool(params, "timestamps"),
-    ) {
-        (Ok(f), Ok(p), Ok(t)) => (f, p, t),
-        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
-    };
+    // The query is decoded (400 on a malformed value), then validated (422),
+    // and only then is the pod looked up, as the log REST handler does.
+    let follow = super::query_bool(params, "follow");
+    let previous = super::query_bool(params, "previous");
+    let timestamps = super::query_bool(params, "timestamps");
     let (since_seconds, tail_lines, limit_bytes) = match (
-        parse_int(params, "sinceSeconds"),
-        parse_int(params, "tailLines"),
-        parse_int(params, "limitBytes"),
+        super::query_int(params, "sinceSeconds"),
+        super::query_int(params, "tailLines"),
+        super::query_int(params, "limitBytes"),
     ) {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
@@ -159,49 +190,20 @@ pub(super) async fn pod_log(st: &Arc<ApiState>, ns: &str, name: &str, params: &P
             }
         },
     };
-    if since_seconds.is_some() && since_time.is_some() {
-        return status::status(
-            422,
-            "Invalid",
-            &format!(
-                "PodLogOptions \"{name}\" is invalid: []: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified"
-            ),
-            None,
-        );
+    if let Err(r) = validate_log_options(
+        name,
+        since_seconds,
+        since_time.is_some(),
+        tail_lines,
+        limit_bytes,
+    ) {
+        return r;
     }
-    if since_seconds.is_some_and(|s| s < 1) {
-        return status::status(
-            422,
-            "Invalid",
-            &format!(
-                "PodLogOptions \"{name}\" is invalid: sinceSeconds: Invalid value: {}: must be greater than 0",
-                since_seconds.unwrap_or(0)
-            ),
-            None,
-        );
-    }
-    if tail_lines.is_some_and(|t| t < 0) {
-        return status::status(
-            422,
-            "Invalid",
-            &format!(
-                "PodLogOptions \"{name}\" is invalid: tailLines: Invalid value: {}: must be greater than or equal to 0",
-                tail_lines.unwrap_or(0)
-            ),
-            None,
-        );
-    }
-    if limit_bytes.is_some_and(|l| l < 1) {
-        return status::status(
-            422,
-            "Invalid",
-            &format!(
-                "PodLogOptions \"{name}\" is invalid: limitBytes: Invalid value: {}: must be greater than 0",
-                limit_bytes.unwrap_or(0)
-            ),
-            None,
-        );
-    }
+    let pods = index_of("pods");
+    let Some(obj) = st.store.get(pods, ns, name) else {
+        return status::not_found(&crate::resources::RESOURCES[pods], name);
+    };
+    let pod = obj.value();
 
     let containers = container_names(&pod, "containers");
     let inits = container_names(&pod, "initContainers");
@@ -287,6 +289,7 @@ pub(super) async fn pod_log(st: &Arc<ApiState>, ns: &str, name: &str, params: &P
     let body = async_stream::stream! {
         let mut stream = std::pin::pin!(stream);
         let mut lines = 0u64;
+        let mut cut_pending = false;
         let deadline = cut_after.map(|d| tokio::time::Instant::now() + d);
         loop {
             let next = tokio::select! {
@@ -307,22 +310,35 @@ pub(super) async fn pod_log(st: &Arc<ApiState>, ns: &str, name: &str, params: &P
                 continue;
             };
             // Cut after `limit` lines, in the middle of the next one, the
-            // way a dropped connection truncates a stream.
-            let mut cut_at = None;
-            for (i, b) in chunk.iter().enumerate() {
-                if *b == b'\n' {
-                    lines += 1;
-                    if lines == limit {
-                        let rest = &chunk[i + 1..];
-                        let next_nl = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
-                        cut_at = Some(i + 1 + next_nl / 2);
-                        break;
+            // way a dropped connection truncates a stream. When the limit
+            // falls at the end of a chunk, the cut lands in the next chunk.
+            let cut_at = if cut_pending {
+                Some(half_line(&chunk))
+            } else {
+                let mut at = None;
+                for (i, b) in chunk.iter().enumerate() {
+                    if *b == b'\n' {
+                        lines += 1;
+                        if lines == limit {
+                            let rest = &chunk[i + 1..];
+                            if rest.is_empty() {
+                                cut_pending = true;
+                            } else {
+                                at = Some(i + 1 + half_line(rest));
+                            }
+                            break;
+                        }
                     }
                 }
-            }
+                at
+            };
             match cut_at {
                 Some(end) => {
-                    yield Ok(Bytes::copy_from_slice(&chunk[..end]));
+                    yield Ok(chunk.slice(..end));
+                    // Let the bytes reach the client before the reset: an
+                    // HTTP/2 reset discards what is still queued, and the
+                    // client would see no line at all.
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     yield Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected cut"));
                     break;
                 }
@@ -331,6 +347,13 @@ pub(super) async fn pod_log(st: &Arc<ApiState>, ns: &str, name: &str, params: &P
         }
     };
     super::stream_response("text/plain", body)
+}
+
+/// How many bytes of `b` make half of its first line (at least one byte of a
+/// non-empty line).
+fn half_line(b: &[u8]) -> usize {
+    let len = b.iter().position(|c| *c == b'\n').unwrap_or(b.len());
+    len.div_ceil(2)
 }
 
 fn pod_instance_running(pod: &Value, container: &str) -> bool {

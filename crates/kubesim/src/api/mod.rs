@@ -5,6 +5,10 @@
 //!
 //! `app()` returns a plain `Router`, so handlers are tested without a socket.
 
+// Handlers return the answer to send as their error (`Result<_, Response>`):
+// it is taken once per request at most, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 mod discovery;
 mod logs;
 mod nodeproxy;
@@ -56,13 +60,19 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
+    // Credentials that do not authenticate are refused on every path, as the
+    // server's authentication filter does before anything else.
+    let auth = authenticate(&st, &headers);
+    if auth == Auth::Invalid {
+        return status::unauthorized();
+    }
     // Liveness and version are public on a real server too.
     match path.as_str() {
         "/healthz" | "/livez" | "/readyz" => return "ok".into_response(),
         "/version" | "/version/" => return json(&discovery::version(&st.version)),
         _ => {}
     }
-    if !authorized(&st, &headers) {
+    if auth != Auth::Valid {
         return status::unauthorized();
     }
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -105,12 +115,37 @@ async fn handle(
     route(&st, method, target, &headers, &params, body).await
 }
 
-fn authorized(st: &ApiState, headers: &HeaderMap) -> bool {
-    headers
+#[derive(Debug, PartialEq, Eq)]
+enum Auth {
+    /// No credentials: only the public paths answer.
+    Anonymous,
+    Valid,
+    /// Credentials were given and are wrong.
+    Invalid,
+}
+
+/// As the bearer-token authenticator reads the header: no header, another
+/// scheme or an empty token is no credential at all; a bearer token that is
+/// not ours fails authentication.
+fn authenticate(st: &ApiState, headers: &HeaderMap) -> Auth {
+    let Some(v) = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| t.trim() == st.token)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+    else {
+        return Auth::Anonymous;
+    };
+    let mut parts = v.splitn(3, ' ');
+    let (Some(scheme), Some(token)) = (parts.next(), parts.next()) else {
+        return Auth::Anonymous;
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Auth::Anonymous;
+    }
+    if token == st.token {
+        Auth::Valid
+    } else {
+        Auth::Invalid
+    }
 }
 
 fn injected_failure(code: u16) -> Response {
@@ -125,11 +160,13 @@ fn injected_failure(code: u16) -> Response {
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         r
     } else {
+        // As errors.NewInternalError words it: the message is the cause's.
+        let cause = "injected fault (kubesim --fault)";
         status::status(
             500,
             "InternalError",
-            "Internal error occurred: injected fault (kubesim --fault)",
-            Some(serde_json::json!({"causes": [{"message": "injected fault"}]})),
+            &format!("Internal error occurred: {cause}"),
+            Some(serde_json::json!({"causes": [{"message": cause}]})),
         )
     }
 }
@@ -189,7 +226,7 @@ async fn route(
     match (t.name, t.sub) {
         (None, _) => match method {
             Method::GET => {
-                if params.get("watch").is_some_and(|w| w == "true" || w == "1") {
+                if query_bool(params, "watch") {
                     objects::watch(st, &t, headers, params)
                 } else {
                     objects::list(st, &t, headers, params)
@@ -225,6 +262,35 @@ async fn route(
             _ => status::page_not_found(),
         },
     }
+}
+
+/// A boolean query parameter as the server's parameter conversion reads it:
+/// present and neither "0" nor "false" (in any case) is true, so `?watch`
+/// alone is a watch.
+pub(super) fn query_bool(params: &Params, k: &str) -> bool {
+    params
+        .get(k)
+        .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// An integer query parameter (empty is absent); a malformed one is the 400
+/// the server's decoding answers, with Go's strconv message.
+pub(super) fn query_int(params: &Params, k: &str) -> Result<Option<i64>, Response> {
+    let Some(s) = params.get(k).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    s.parse::<i64>().map(Some).map_err(|e| {
+        let why = match e.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                "value out of range"
+            }
+            _ => "invalid syntax",
+        };
+        status::bad_request(&format!(
+            "strconv.ParseInt: parsing {}: {why}",
+            serde_json::to_string(s).unwrap_or_default()
+        ))
+    })
 }
 
 fn json(v: &serde_json::Value) -> Response {

@@ -29,6 +29,9 @@ enum IncludeObject {
 enum Format {
     Json,
     Table(IncludeObject),
+    /// `as=PartialObjectMetadata` (or `...List`): metadata only, what
+    /// kube-rs' metadata APIs and client-go's metadata informers ask for.
+    Metadata,
 }
 
 fn format(headers: &HeaderMap, params: &Params) -> Format {
@@ -36,20 +39,25 @@ fn format(headers: &HeaderMap, params: &Params) -> Format {
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .unwrap_or_default();
-    // kubectl offers Table first and plain JSON as a fallback.
-    let wants_table = accept
-        .split(',')
+    // Clients offer the transformed form first and plain JSON as a fallback.
+    let first = accept.split(',').next().unwrap_or_default();
+    let as_ = first
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("as="))
         .next()
-        .is_some_and(|first| first.contains("as=Table"));
-    if !wants_table {
-        return Format::Json;
+        .unwrap_or_default();
+    match as_ {
+        "Table" => {
+            let inc = match params.get("includeObject").map(String::as_str) {
+                Some("None") => IncludeObject::None,
+                Some("Object") => IncludeObject::Object,
+                _ => IncludeObject::Metadata,
+            };
+            Format::Table(inc)
+        }
+        "PartialObjectMetadata" | "PartialObjectMetadataList" => Format::Metadata,
+        _ => Format::Json,
     }
-    let inc = match params.get("includeObject").map(String::as_str) {
-        Some("None") => IncludeObject::None,
-        Some("Object") => IncludeObject::Object,
-        _ => IncludeObject::Metadata,
-    };
-    Format::Table(inc)
 }
 
 struct Filter {
@@ -153,6 +161,7 @@ pub(super) fn get(
     };
     match format(headers, params) {
         Format::Json => status::json_response(StatusCode::OK, obj.full_json()),
+        Format::Metadata => super::json(&partial_metadata(&obj.value())),
         Format::Table(inc) => {
             let row = table_row(t.res_idx, &obj, inc);
             let v = table(
@@ -228,11 +237,9 @@ pub(super) fn list(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let limit = match params.get("limit").map(|l| l.parse::<i64>()) {
-        None => None,
-        Some(Ok(l)) if l > 0 => Some(l as usize),
-        Some(Ok(_)) => None,
-        Some(Err(_)) => return status::bad_request("limit: Invalid value: must be an integer"),
+    let limit = match super::query_int(params, "limit") {
+        Ok(l) => l.filter(|l| *l > 0).map(|l| l as usize),
+        Err(r) => return r,
     };
     let after = match params.get("continue").filter(|c| !c.is_empty()) {
         None => None,
@@ -249,26 +256,24 @@ pub(super) fn list(
         Some((rv, ns, name)) => (Some((ns, name)), Some(rv)),
         None => (None, None),
     };
-    let (page, store_rv, remaining) = st
-        .store
-        .list_page(t.res_idx, t.namespace, after, limit, &|o| filter.keep(o));
+    let (page, store_rv, remaining) =
+        st.store
+            .list_page(t.res_idx, t.namespace, after, limit, &|o| filter.keep(o));
     // Every page of a paged list reads at the first page's resourceVersion
     // (the token carries it), as the server's snapshot reads do: a client
     // that watches from the list's resourceVersion then misses no change
     // made between pages.
     let rv = token_rv.unwrap_or(store_rv);
     let mut meta = format!("{{\"resourceVersion\":\"{rv}\"");
-    if remaining > 0 {
-        if let Some(last) = page.last() {
-            meta.push_str(&format!(
-                ",\"continue\":\"{}\"",
-                encode_continue(rv, last, t.namespace.is_some())
-            ));
-            // The server counts what remains only when nothing filters the
-            // list (etcd's count includes objects a selector would drop).
-            if filter.is_empty() {
-                meta.push_str(&format!(",\"remainingItemCount\":{remaining}"));
-            }
+    if let Some(last) = page.last().filter(|_| remaining > 0) {
+        meta.push_str(&format!(
+            ",\"continue\":\"{}\"",
+            encode_continue(rv, last, t.namespace.is_some())
+        ));
+        // The server counts what remains only when nothing filters the
+        // list (etcd's count includes objects a selector would drop).
+        if filter.is_empty() {
+            meta.push_str(&format!(",\"remainingItemCount\":{remaining}"));
         }
     }
     meta.push('}');
@@ -277,6 +282,16 @@ pub(super) fn list(
             let rows = page.iter().map(|o| table_row(t.res_idx, o, inc)).collect();
             let meta: Value = serde_json::from_str(&meta).unwrap_or_default();
             super::json(&table(t.res_idx, rows, meta, true))
+        }
+        Format::Metadata => {
+            let items: Vec<Value> = page.iter().map(|o| partial_metadata(&o.value())).collect();
+            let mut out = format!(
+                "{{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{meta},\"items\":"
+            )
+            .into_bytes();
+            out.extend_from_slice(&serde_json::to_vec(&items).unwrap_or_default());
+            out.push(b'}');
+            status::json_response(StatusCode::OK, out)
         }
         Format::Json => {
             // Assembled from the stored bytes: a 100,000-pod list is never
@@ -355,6 +370,10 @@ impl WatchView {
             // Straight from the stored bytes, in the real server's field
             // order: `{"type":...,"object":{"kind":...,"apiVersion":...`.
             Format::Json => event_line(kind, &obj.full_json()),
+            Format::Metadata => event_line(
+                kind,
+                &serde_json::to_vec(&partial_metadata(&obj.value())).unwrap_or_default(),
+            ),
             Format::Table(inc) => {
                 let row = table_row(self.res, obj, inc);
                 let first = !self.sent_columns;
@@ -410,6 +429,9 @@ impl WatchView {
                 } else {
                     ""
                 }
+            ),
+            Format::Metadata => format!(
+                "{{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{meta}}}"
             ),
             Format::Table(_) => format!(
                 "{{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{meta},\"columnDefinitions\":null,\"rows\":null}}"
@@ -560,11 +582,9 @@ pub(super) fn watch(
     };
     let rv_param = params.get("resourceVersion").cloned().unwrap_or_default();
     let send_initial = params
-        .get("sendInitialEvents")
-        .map(|v| v == "true" || v == "1");
-    let bookmarks = params
-        .get("allowWatchBookmarks")
-        .is_some_and(|v| v == "true" || v == "1");
+        .contains_key("sendInitialEvents")
+        .then(|| super::query_bool(params, "sendInitialEvents"));
+    let bookmarks = super::query_bool(params, "allowWatchBookmarks");
     let since = match rv_param.as_str() {
         "" | "0" => None,
         s => match s.parse::<u64>() {
@@ -572,11 +592,13 @@ pub(super) fn watch(
             Err(_) => return status::bad_request(&format!("invalid resource version: {s}")),
         },
     };
-    let timeout = params
-        .get("timeoutSeconds")
-        .and_then(|s| s.parse::<u64>().ok())
-        .map(Duration::from_secs)
-        .unwrap_or_else(|| Duration::from_secs(1800 + rand::random::<u64>() % 1800));
+    let timeout = match super::query_int(params, "timeoutSeconds") {
+        // The server's default: the minimum request timeout (30 min) times
+        // a random factor between 1 and 2, so watches do not all end at once.
+        Ok(None) | Ok(Some(0)) => Duration::from_secs(1800 + rand::random::<u64>() % 1800),
+        Ok(Some(s)) => Duration::from_secs(s.max(0) as u64),
+        Err(r) => return r,
+    };
     let mut view = WatchView {
         res: t.res_idx,
         namespace: t.namespace.map(str::to_string),
@@ -586,9 +608,9 @@ pub(super) fn watch(
     };
     let mut first: Vec<Bytes> = Vec::new();
     // Without a resourceVersion (or with "0") a watch starts with the state
-    // as synthetic ADDED events, unless sendInitialEvents=false; with
-    // sendInitialEvents=true it does whatever the resourceVersion (the
-    // state is at least that new: it is the current one).
+    // as synthetic ADDED events, unless sendInitialEvents=false. With
+    // sendInitialEvents=true it always does, whatever the resourceVersion:
+    // NotOlderThan is met by the current state.
     let replay_state = send_initial.unwrap_or(since.is_none());
     let (start_rv, mut rx) = if replay_state {
         let ns = t.namespace;
@@ -616,8 +638,7 @@ pub(super) fn watch(
                 (rv.max(from.unwrap_or(0)), rx)
             }
             Err(too_old) => {
-                let status =
-                    status::status_bytes(410, "Expired", &too_old.to_string(), None);
+                let status = status::status_bytes(410, "Expired", &too_old.to_string(), None);
                 return super::stream_response(
                     "application/json",
                     futures::stream::iter([Ok(event_line("ERROR", &status))]),
