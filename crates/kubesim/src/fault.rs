@@ -20,6 +20,9 @@ pub struct Faults {
     pub error_code: u16,
     /// Added before answering every resource request.
     pub latency: Option<Duration>,
+    /// Resources (`pods`, `pods/log`, `nodes/proxy`, ...) the token may not
+    /// use: answered 403 Forbidden as RBAC would.
+    pub forbid: Vec<String>,
 }
 
 impl Faults {
@@ -62,9 +65,19 @@ impl Faults {
             "latency" => {
                 self.latency = Some(parse_duration(v).ok_or_else(|| bad("a duration like 20ms"))?)
             }
+            "forbid" => {
+                if v.is_empty()
+                    || !v
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '/' || c == '.')
+                {
+                    return Err(bad("a resource like pods, pods/log or nodes/proxy"));
+                }
+                self.forbid.push(v.to_string());
+            }
             _ => {
                 return Err(format!(
-                    "unknown fault {k:?} (known: cut-lines, cut-after, error-rate, error-code, latency)"
+                    "unknown fault {k:?} (known: cut-lines, cut-after, error-rate, error-code, latency, forbid)"
                 ));
             }
         }
@@ -79,6 +92,11 @@ impl Faults {
             }
         }
         Ok(f)
+    }
+
+    /// Whether RBAC is simulated to refuse `resource` (`pods` or `pods/log`).
+    pub fn forbids(&self, resource: &str) -> bool {
+        self.forbid.iter().any(|f| f == resource)
     }
 
     /// Whether this request should fail (drawn at random at `error_rate`).

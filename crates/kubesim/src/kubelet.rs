@@ -499,7 +499,7 @@ impl Kubelet {
     }
 
     async fn writer(self: Arc<Self>, ctr: Arc<Ctr>) {
-        let Some(ls) = ctr.spec.log.clone() else {
+        let Some(ls) = ctr.spec.log else {
             return;
         };
         let mut tick = tokio::time::interval(self.interval(&ls));
@@ -846,7 +846,7 @@ impl Kubelet {
             x ^= x >> 7;
             x ^= x << 17;
             let b = x.to_le_bytes();
-            raw.extend_from_slice(if x % 4 == 0 { &b } else { &[0u8; 8] });
+            raw.extend_from_slice(if x.is_multiple_of(4) { &b } else { &[0u8; 8] });
         }
         let compressed = zstd::encode_all(&raw[..], 3)?;
         let tmp = path.with_extension("tmp");

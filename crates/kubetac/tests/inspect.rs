@@ -391,3 +391,28 @@ fn clear_errors_within_bounded_time() {
         String::from_utf8_lossy(&out.stderr).contains("refused our credentials (401 Unauthorized)")
     );
 }
+
+#[test]
+fn forbidden_requests_say_what_was_refused() {
+    let sim = SimProc::start(&["--fault", "forbid=pods/log", "--fault", "forbid=namespaces"]);
+    // Not being allowed to read namespaces does not stop listing pods.
+    let pods = kubetac_ok(&sim, &["pods", "-n", "smf-data"]);
+    assert!(pods.contains("smf-service-n0-0"));
+    let out = kubetac(&sim, &["logs", "smf-service-n0-0", "-n", "smf-data"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "kubetac: error: forbidden: pods \"smf-service-n0-0\" is forbidden: User \"kubesim-viewer\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"smf-data\""
+    );
+    let out = kubetac(&sim, &["ns"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("cannot list resource \"namespaces\" in API group \"\" at the cluster scope")
+    );
+    // Triage still diagnoses, without the log evidence it may not read.
+    let t = kubetac_ok(&sim, &["triage", "-n", "smf-data"]);
+    assert!(
+        t.contains("smf-data/smf-service-n0-0") && t.contains("exit code 2"),
+        "{t}"
+    );
+}

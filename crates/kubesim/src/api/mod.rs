@@ -112,7 +112,52 @@ async fn handle(
     if st.faults.should_fail() {
         return injected_failure(st.faults.error_code);
     }
+    if let Some(r) = forbidden(&st, &method, &target, &params) {
+        return r;
+    }
     route(&st, method, target, &headers, &params, body).await
+}
+
+/// The 403 RBAC gives, for resources `--fault forbid=` names.
+fn forbidden(st: &ApiState, method: &Method, t: &Target, params: &Params) -> Option<Response> {
+    let resource = match t.sub {
+        Some(sub) => format!("{}/{sub}", t.res.plural),
+        None => t.res.plural.to_string(),
+    };
+    if !st.faults.forbids(&resource) {
+        return None;
+    }
+    let verb = match (method.as_str(), t.name) {
+        ("GET", None)
+            if params
+                .get("watch")
+                .is_some_and(|w| w != "false" && w != "0") =>
+        {
+            "watch"
+        }
+        ("GET", None) => "list",
+        ("GET", Some(_)) => "get",
+        ("POST", _) => "create",
+        ("DELETE", _) => "delete",
+        _ => "update",
+    };
+    let what = match t.name {
+        Some(n) => format!("{} \"{n}\"", t.res.plural),
+        None => t.res.plural.to_string(),
+    };
+    let scope = match t.namespace {
+        Some(ns) => format!("in the namespace \"{ns}\""),
+        None => "at the cluster scope".to_string(),
+    };
+    let msg = format!(
+        "{what} is forbidden: User \"kubesim-viewer\" cannot {verb} resource \"{resource}\" in API group \"{}\" {scope}",
+        t.res.group
+    );
+    let mut details = serde_json::json!({"kind": t.res.plural});
+    if let Some(n) = t.name {
+        details["name"] = serde_json::json!(n);
+    }
+    Some(status::status(403, "Forbidden", &msg, Some(details)))
 }
 
 #[derive(Debug, PartialEq, Eq)]

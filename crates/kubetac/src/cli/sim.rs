@@ -41,7 +41,7 @@ pub struct SimArgs {
     #[arg(long)]
     kubeconfig_out: Option<PathBuf>,
 
-    /// Inject faults: cut-lines=N, cut-after=DUR, error-rate=F, error-code=500|429, latency=DUR.
+    /// Inject faults: cut-lines=N, cut-after=DUR, error-rate=F, error-code=500|429, latency=DUR, forbid=RESOURCE (e.g. pods/log).
     #[arg(long = "fault", value_name = "KEY=VALUE")]
     faults: Vec<String>,
 
