@@ -26,7 +26,11 @@ pub enum Scenario {
     Scale { nodes: usize, pods: usize },
 }
 
-#[derive(Debug, Clone)]
+/// Builds the node agent's HTTP app for one node (its name and directory).
+/// kubetac passes its real agent here; kubesim depends on nothing of it.
+pub type AgentFactory = Arc<dyn Fn(&str, &std::path::Path) -> axum::Router + Send + Sync>;
+
+#[derive(Clone)]
 pub struct SimConfig {
     pub scenario: Scenario,
     pub addr: SocketAddr,
@@ -41,6 +45,21 @@ pub struct SimConfig {
     pub log_max_size: u64,
     pub log_max_files: usize,
     pub bookmark_interval: Duration,
+    /// When set, every node runs this agent as a DaemonSet pod in namespace
+    /// `kubetac`, reachable through the pod proxy.
+    pub agent: Option<AgentFactory>,
+}
+
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("scenario", &self.scenario)
+            .field("addr", &self.addr)
+            .field("state_dir", &self.state_dir)
+            .field("faults", &self.faults)
+            .field("agent", &self.agent.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SimConfig {
@@ -56,6 +75,7 @@ impl Default for SimConfig {
             log_max_size: 64 * 1024,
             log_max_files: 5,
             bookmark_interval: Duration::from_secs(10),
+            agent: None,
         }
     }
 }
@@ -141,6 +161,10 @@ impl Sim {
             source,
         })?;
 
+        let mut world = world;
+        if cfg.agent.is_some() {
+            add_agent_daemonset(&mut world, now);
+        }
         let store = Arc::new(Store::default());
         let pods = world.objects.iter().filter(|o| o["kind"] == "Pod").count();
         let nodes = world.nodes.len();
@@ -155,6 +179,7 @@ impl Sim {
             path: state_dir.display().to_string(),
             source,
         };
+        let world_nodes: Vec<String> = world.nodes.iter().map(|n| n.name.clone()).collect();
         let kubelet = Kubelet::new(
             kcfg,
             store.clone(),
@@ -177,6 +202,13 @@ impl Sim {
             &tls::kubeconfig(&world.cluster, &server_url, &identity.ca_pem, &token, None),
         )?;
 
+        let mut agents = std::collections::HashMap::new();
+        if let Some(factory) = &cfg.agent {
+            for node in world_nodes.iter() {
+                let root = state_dir.join("nodes").join(node);
+                agents.insert(node.clone(), factory(node, &root));
+            }
+        }
         let state = Arc::new(ApiState {
             store: store.clone(),
             kubelet: kubelet.clone(),
@@ -186,6 +218,7 @@ impl Sim {
             faults: cfg.faults.clone(),
             bookmark_interval: cfg.bookmark_interval,
             shutdown: shutdown.clone(),
+            agents,
         });
         let _ = state.server_address.set(addr.to_string());
         let app = api::app(state);
@@ -240,5 +273,67 @@ impl Sim {
         if self.temp {
             let _ = std::fs::remove_dir_all(&self.state_dir);
         }
+    }
+}
+
+/// The node agent's DaemonSet and one pod per node, as `deploy/agent/`
+/// would create them, in namespace `kubetac`.
+fn add_agent_daemonset(world: &mut World, now: jiff::Timestamp) {
+    use serde_json::json;
+    let created = (now - jiff::SignedDuration::from_hours(24))
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let has_ns = world
+        .objects
+        .iter()
+        .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == "kubetac");
+    if !has_ns {
+        world.objects.push(json!({"kind": "Namespace", "apiVersion": "v1",
+            "metadata": {"name": "kubetac", "uid": crate::kubelet::uuid_like("ns/kubetac"), "creationTimestamp": created, "labels": {"kubernetes.io/metadata.name": "kubetac"}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}));
+    }
+    let ds_uid = crate::kubelet::uuid_like("ds/kubetac-agent");
+    let labels = json!({"app.kubernetes.io/name": "kubetac-agent", "app.kubernetes.io/part-of": "kubetac", "controller-revision-hash": "6d9f8b7c5d", "pod-template-generation": "1"});
+    let n = world.nodes.len();
+    let container = json!({
+        "name": "agent", "image": "ghcr.io/kubetac/kubetac:0.1.0",
+        "args": ["agent", "--root", "/host", "--addr", "0.0.0.0:9123"],
+        "ports": [{"name": "agent", "containerPort": 9123, "protocol": "TCP"}],
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}},
+        "volumeMounts": [
+            {"name": "coredump", "mountPath": "/host/var/lib/systemd/coredump", "readOnly": true},
+            {"name": "varlog", "mountPath": "/host/var/log", "readOnly": true}
+        ],
+        "securityContext": {"readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false},
+        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File", "imagePullPolicy": "IfNotPresent"
+    });
+    world.objects.push(json!({"kind": "DaemonSet", "apiVersion": "apps/v1",
+        "metadata": {"name": "kubetac-agent", "namespace": "kubetac", "uid": ds_uid, "generation": 1, "creationTimestamp": created, "labels": {"app.kubernetes.io/name": "kubetac-agent"}},
+        "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "kubetac-agent"}},
+            "template": {"metadata": {"labels": {"app.kubernetes.io/name": "kubetac-agent"}}, "spec": {"containers": [container.clone()]}},
+            "updateStrategy": {"type": "RollingUpdate"}, "revisionHistoryLimit": 10},
+        "status": {"currentNumberScheduled": n, "numberMisscheduled": 0, "desiredNumberScheduled": n, "numberReady": n, "observedGeneration": 1, "updatedNumberScheduled": n, "numberAvailable": n}}));
+    for (i, node) in world.nodes.iter().enumerate() {
+        let suffix: String = crate::kubelet::uuid_like(&format!("agent/{}", node.name))
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(5)
+            .collect();
+        let name = format!("kubetac-agent-{suffix}");
+        let uid = crate::kubelet::uuid_like(&format!("pod/{name}"));
+        let ip = format!("10.244.{}.{}", 200 + i / 250, 2 + i % 250);
+        world.objects.push(json!({"kind": "Pod", "apiVersion": "v1",
+            "metadata": {"name": name, "namespace": "kubetac", "uid": uid, "creationTimestamp": created, "labels": labels,
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "kubetac-agent", "uid": ds_uid, "controller": true, "blockOwnerDeletion": true}]},
+            "spec": {"nodeName": node.name, "containers": [container.clone()], "restartPolicy": "Always", "serviceAccountName": "kubetac-agent", "serviceAccount": "kubetac-agent", "tolerations": [{"operator": "Exists"}]},
+            "status": {"phase": "Running", "hostIP": node.internal_ip, "hostIPs": [{"ip": node.internal_ip}], "podIP": ip, "podIPs": [{"ip": ip}], "startTime": created, "qosClass": "Burstable",
+                "conditions": [
+                    {"type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": null, "lastTransitionTime": created},
+                    {"type": "Initialized", "status": "True", "lastProbeTime": null, "lastTransitionTime": created},
+                    {"type": "Ready", "status": "True", "lastProbeTime": null, "lastTransitionTime": created},
+                    {"type": "ContainersReady", "status": "True", "lastProbeTime": null, "lastTransitionTime": created},
+                    {"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": created}],
+                "containerStatuses": [{"name": "agent", "state": {"running": {"startedAt": created}}, "lastState": {}, "ready": true, "restartCount": 0,
+                    "image": "ghcr.io/kubetac/kubetac:0.1.0", "imageID": "ghcr.io/kubetac/kubetac@sha256:5d41402abc4b2a76b9719d911017c592", "containerID": crate::kubelet::container_id(&uid, "agent", 0), "started": true}]}}));
     }
 }

@@ -4,14 +4,12 @@
 
 use std::process::ExitCode;
 
-// The agent server and the `cores` command build on this (issue 5); until
-// then only its tests use it.
-#[allow(dead_code)]
 mod agent;
 mod cli;
 mod cluster;
 mod inspect;
 mod logs;
+mod nodes;
 
 fn main() -> ExitCode {
     // kube-rs and our servers use rustls with ring; it must be chosen before

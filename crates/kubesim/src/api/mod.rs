@@ -13,6 +13,7 @@ mod discovery;
 mod logs;
 mod nodeproxy;
 mod objects;
+mod podproxy;
 pub mod status;
 
 use std::collections::HashMap;
@@ -43,6 +44,8 @@ pub struct ApiState {
     pub bookmark_interval: std::time::Duration,
     /// Ends every open watch and log stream when the simulator stops.
     pub shutdown: CancellationToken,
+    /// The node agents the pod proxy reaches, by node name.
+    pub agents: HashMap<String, Router>,
 }
 
 pub fn app(state: Arc<ApiState>) -> Router {
@@ -115,7 +118,7 @@ async fn handle(
     if let Some(r) = forbidden(&st, &method, &target, &params) {
         return r;
     }
-    route(&st, method, target, &headers, &params, body).await
+    route(&st, method, target, &headers, &params, body, uri.query()).await
 }
 
 /// The 403 RBAC gives, for resources `--fault forbid=` names.
@@ -267,6 +270,7 @@ async fn route(
     headers: &HeaderMap,
     params: &Params,
     body: Bytes,
+    raw_query: Option<&str>,
 ) -> Response {
     match (t.name, t.sub) {
         (None, _) => match method {
@@ -291,6 +295,12 @@ async fn route(
                     return status::method_not_allowed();
                 }
                 logs::pod_log(st, t.namespace.unwrap_or_default(), name, params).await
+            }
+            ("pods", "proxy") => {
+                if method != Method::GET {
+                    return status::method_not_allowed();
+                }
+                podproxy::pod_proxy(st, t.namespace.unwrap_or_default(), name, &t.tail, headers, raw_query).await
             }
             ("nodes", "proxy") => {
                 if method != Method::GET {

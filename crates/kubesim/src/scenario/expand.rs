@@ -6,7 +6,9 @@
 //! `workloads[3] (smf-data/smf-service-n0).pods[0].node`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Display;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use base64::Engine;
 use jiff::Timestamp;
@@ -106,6 +108,21 @@ pub(crate) fn expand_with<R: Rng>(
             .unwrap_or(Age::ago(std::time::Duration::from_secs(7 * 86400))),
     };
     let t0 = std::time::Instant::now();
+    let pods: usize = s.workloads.iter().map(|w| w.pods.len().max(w.replicas.unwrap_or(1) as usize)).sum();
+    let containers: usize = s
+        .workloads
+        .iter()
+        .map(|w| w.pods.len().max(w.replicas.unwrap_or(1) as usize) * (w.containers.len() + w.init_containers.len()))
+        .sum();
+    ctx.objects.reserve(s.nodes.len() + 2 * s.namespaces.len() + 2 * s.workloads.len() + pods + 2 * s.services.len() + s.events.len() + 64);
+    ctx.containers.reserve(containers);
+    ctx.pods.reserve(pods);
+    ctx.index.reserve(pods + s.workloads.len() * 2 + s.services.len() * 2 + 64);
+    ctx.used_ips.reserve(pods + s.nodes.len() + 16);
+    ctx.pod_labels.reserve(pods + 4 * s.workloads.len() + 16);
+    ctx.node_info.reserve(s.nodes.len());
+    ctx.node_order.reserve(s.nodes.len());
+    ctx.nodes.reserve(s.nodes.len());
     ctx.reserve(s)?;
     for (i, n) in s.nodes.iter().enumerate() {
         ctx.node(n, i, &s.version)?;
@@ -154,6 +171,21 @@ pub(crate) fn expand_with<R: Rng>(
     })
 }
 
+/// Makes sure the allocator has room for the next few hundred pods.
+///
+/// A pod is some 150 small allocations. In threads other than the main one
+/// (every test, every scale partition) glibc grows its heap one page per
+/// `mprotect` call, which made that system call most of the cost of a large
+/// scenario. Taking and giving back one large block — never written, so it
+/// costs no memory — lets the heap grow by the whole block at once, and the
+/// freed space stays available below glibc's trim threshold (raised by this
+/// same first block).
+fn heap_headroom() {
+    let block = Vec::<u8>::with_capacity(24 << 20);
+    std::hint::black_box(&block);
+    drop(block);
+}
+
 fn label_key(ns: &str, k: &str, v: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -187,7 +219,7 @@ fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-fn check_name(field: &str, name: &str) -> Result<(), ScenarioError> {
+fn check_name(field: impl Display, name: &str) -> Result<(), ScenarioError> {
     if is_dns_label(name) {
         Ok(())
     } else {
@@ -241,7 +273,7 @@ fn kind_of(word: &str) -> Option<(&'static str, &'static str, bool)> {
 impl<R: Rng> Ctx<R> {
     fn register(
         &mut self,
-        field: &str,
+        field: impl Display,
         kind: &'static str,
         api_version: &'static str,
         ns: &str,
@@ -257,7 +289,7 @@ impl<R: Rng> Ctx<R> {
                 format!("{ns}/{name}")
             };
             return Err(ScenarioError::invalid(
-                field,
+                field.to_string(),
                 format!("duplicate {kind} {what}"),
             ));
         }
@@ -508,7 +540,7 @@ impl<R: Rng> Ctx<R> {
         Ok(())
     }
 
-    fn pick_node(&mut self, field: &str, selector: &Map) -> Result<String, ScenarioError> {
+    fn pick_node(&mut self, field: impl Display, selector: &Map) -> Result<String, ScenarioError> {
         let n = self.node_order.len();
         for k in 0..n {
             let name = &self.node_order[(self.rr + k) % n];
@@ -528,7 +560,7 @@ impl<R: Rng> Ctx<R> {
         ))
     }
 
-    fn allocate_ip(&mut self, field: &str, node: &str) -> Result<String, ScenarioError> {
+    fn allocate_ip(&mut self, field: impl Display, node: &str) -> Result<String, ScenarioError> {
         let info = self.node_info.get_mut(node).expect("node checked");
         let hosts = info.cidr.hosts();
         for _ in 0..hosts {
@@ -707,6 +739,24 @@ impl<R: Rng> Ctx<R> {
             }
         }
 
+        let qos = pods::qos_class(&w.containers);
+        let shape = pods::shape_of(w);
+        let shared_annotations = Arc::new(template_annotations.clone());
+        // Deployment and DaemonSet pods all carry the same labels.
+        let shared_labels = {
+            let mut l = template_labels.clone();
+            match w.kind {
+                Kind::Deployment => {
+                    l.insert("pod-template-hash".into(), hash.clone());
+                }
+                Kind::DaemonSet => {
+                    l.insert("controller-revision-hash".into(), hash.clone());
+                    l.insert("pod-template-generation".into(), "1".into());
+                }
+                _ => {}
+            }
+            Arc::new(l)
+        };
         let base_spec = pods::spec_json(
             w,
             field,
@@ -720,7 +770,7 @@ impl<R: Rng> Ctx<R> {
         let mut active = 0u32;
         let mut names = HashSet::new();
         for (j, e) in entries.iter().enumerate() {
-            let pfield = format!("{field}.pods[{j}]");
+            let pfield = pods::PodField { workload: field, index: j };
             let pending = matches!(e.state, State::Pending(_));
             // node
             let node = if pending {
@@ -728,7 +778,7 @@ impl<R: Rng> Ctx<R> {
             } else {
                 let n = match e.node.as_ref().or(w.node.as_ref()) {
                     Some(n) => n.clone(),
-                    None => self.pick_node(&pfield, &w.node_selector)?,
+                    None => self.pick_node(pfield, &w.node_selector)?,
                 };
                 if !self.node_info.contains_key(&n) {
                     return Err(self.unknown_node(&format!("{pfield}.node"), &n));
@@ -736,30 +786,35 @@ impl<R: Rng> Ctx<R> {
                 Some(n)
             };
             // name
-            let name = match (&e.name, w.kind) {
-                (Some(n), _) => n.clone(),
-                (None, Kind::Deployment) => format!(
-                    "{rs_name}-{}",
-                    e.suffix.clone().unwrap_or_else(|| self.ids.kube(5))
-                ),
-                (None, Kind::StatefulSet) => format!("{}-{j}", w.name),
-                (None, Kind::DaemonSet) => format!(
-                    "{}-{}",
-                    w.name,
-                    e.suffix.clone().unwrap_or_else(|| self.ids.kube(5))
-                ),
-                (None, Kind::Pod) if w.static_pod => match &node {
-                    Some(n) => format!("{}-{n}", w.name),
-                    None => {
-                        return Err(ScenarioError::invalid(
-                            format!("{pfield}.node"),
-                            "a static pod needs a node",
-                        ));
+            // Generated suffixes are redrawn on a clash, as the controllers do.
+            let mut name = String::new();
+            for _ in 0..20 {
+                name = match (&e.name, w.kind) {
+                    (Some(n), _) => n.clone(),
+                    (None, Kind::Deployment) => {
+                        format!("{rs_name}-{}", e.suffix.clone().unwrap_or_else(|| self.ids.kube(5)))
                     }
-                },
-                (None, Kind::Pod) => w.name.clone(),
-            };
-            check_name(&pfield, &name)?;
+                    (None, Kind::StatefulSet) => format!("{}-{j}", w.name),
+                    (None, Kind::DaemonSet) => {
+                        format!("{}-{}", w.name, e.suffix.clone().unwrap_or_else(|| self.ids.kube(5)))
+                    }
+                    (None, Kind::Pod) if w.static_pod => match &node {
+                        Some(n) => format!("{}-{n}", w.name),
+                        None => {
+                            return Err(ScenarioError::invalid(
+                                format!("{pfield}.node"),
+                                "a static pod needs a node",
+                            ));
+                        }
+                    },
+                    (None, Kind::Pod) => w.name.clone(),
+                };
+                let generated = e.name.is_none() && e.suffix.is_none();
+                if !generated || !names.contains(&name) {
+                    break;
+                }
+            }
+            check_name(pfield, &name)?;
             if !names.insert(name.clone()) {
                 return Err(ScenarioError::invalid(
                     format!("{pfield}.name"),
@@ -774,15 +829,14 @@ impl<R: Rng> Ctx<R> {
             } else if let Some(ip) = &e.ip {
                 Some(ip.clone())
             } else {
-                Some(self.allocate_ip(&pfield, node.as_deref().unwrap_or_default())?)
+                Some(self.allocate_ip(pfield, node.as_deref().unwrap_or_default())?)
             };
             let pod_created = e.age.map(|a| a.at(self.now)).unwrap_or(created);
             let pod_uid = self.ids.uid();
-            let mut plabels = template_labels.clone();
-            let mut pannotations = template_annotations.clone();
+            let mut plabels = shared_labels.clone();
+            let mut pannotations = shared_annotations.clone();
             let (own, hostname, daemon_node) = match w.kind {
                 Kind::Deployment => {
-                    plabels.insert("pod-template-hash".into(), hash.clone());
                     (
                         Some(owner("ReplicaSet", &rs_name, &rs_uid, "apps/v1")),
                         None,
@@ -790,9 +844,11 @@ impl<R: Rng> Ctx<R> {
                     )
                 }
                 Kind::StatefulSet => {
-                    plabels.insert("apps.kubernetes.io/pod-index".into(), j.to_string());
-                    plabels.insert("controller-revision-hash".into(), hash.clone());
-                    plabels.insert("statefulset.kubernetes.io/pod-name".into(), name.clone());
+                    let mut l = (*plabels).clone();
+                    l.insert("apps.kubernetes.io/pod-index".into(), j.to_string());
+                    l.insert("controller-revision-hash".into(), hash.clone());
+                    l.insert("statefulset.kubernetes.io/pod-name".into(), name.clone());
+                    plabels = Arc::new(l);
                     let sub = w.service_name.clone().unwrap_or_else(|| w.name.clone());
                     (
                         Some(owner("StatefulSet", &w.name, &uid, "apps/v1")),
@@ -801,8 +857,6 @@ impl<R: Rng> Ctx<R> {
                     )
                 }
                 Kind::DaemonSet => {
-                    plabels.insert("controller-revision-hash".into(), hash.clone());
-                    plabels.insert("pod-template-generation".into(), "1".into());
                     (
                         Some(owner("DaemonSet", &w.name, &uid, "apps/v1")),
                         None,
@@ -813,6 +867,7 @@ impl<R: Rng> Ctx<R> {
                     let n = node.clone().unwrap_or_default();
                     let nuid = self.node_info[&n].uid.clone();
                     let h = self.ids.hex(32);
+                    let pannotations = Arc::make_mut(&mut pannotations);
                     pannotations.insert("kubernetes.io/config.hash".into(), h.clone());
                     pannotations.insert("kubernetes.io/config.mirror".into(), h);
                     pannotations.insert(
@@ -832,10 +887,11 @@ impl<R: Rng> Ctx<R> {
             };
             let input = PodInput {
                 wl: w,
-                field: &pfield,
+                field: pfield,
                 name: name.clone(),
                 uid: pod_uid.clone(),
                 labels: plabels,
+                shape: shape.clone(),
                 annotations: pannotations,
                 owner: own,
                 node: node
@@ -847,9 +903,14 @@ impl<R: Rng> Ctx<R> {
                 hostname,
                 daemon_node,
                 base_spec: &base_spec,
+                lean: self.lean,
+                qos,
             };
+            if self.pods.len() % 512 == 0 {
+                heap_headroom();
+            }
             let (pod, rec, specs) =
-                pods::build_pod(&input, self.now, &mut self.ids, &mut self.digests)?;
+                pods::build_pod(input, self.now, &mut self.ids, &mut self.digests)?;
             if rec.active && !matches!(e.state, State::Terminating(_)) {
                 active += 1;
                 if rec.ready {
@@ -866,7 +927,7 @@ impl<R: Rng> Ctx<R> {
                 &pod_uid,
                 Some(idx),
             )?;
-            for (k, v) in &rec.labels {
+            for (k, v) in rec.labels.iter() {
                 self.pod_labels
                     .entry(label_key(&w.namespace, k, v))
                     .or_default()
@@ -889,7 +950,7 @@ impl<R: Rng> Ctx<R> {
         if w.kind == Kind::Deployment {
             tl.insert("pod-template-hash".into(), hash.clone());
         }
-        let template_spec = pods::spec_json(w, field, pods::SpecFor::Template)?;
+        let template_spec = pods::spec_json(w, field, pods::SpecFor::Template { lean: self.lean })?;
         template_meta.insert("labels".into(), map_json(&template_labels));
         template_meta.insert("annotations".into(), map_json(&template_annotations));
         let template = obj! {"metadata": template_meta, "spec": template_spec};
@@ -1104,6 +1165,7 @@ impl<R: Rng> Ctx<R> {
                 };
                 selected.iter().find_map(|i| {
                     self.pods[*i]
+                        .shape
                         .ports
                         .iter()
                         .find(|(_, name, port, _)| *port == n && name.is_some())
@@ -1250,10 +1312,12 @@ impl<R: Rng> Ctx<R> {
                 if let Some(n) = &r.node {
                     a.insert("nodeName".into(), n.as_str().into());
                 }
-                a.insert(
-                    "targetRef".into(),
-                    json!({"kind": "Pod", "namespace": r.namespace, "name": r.name, "uid": r.uid}),
-                );
+                if !self.lean {
+                    a.insert(
+                        "targetRef".into(),
+                        json!({"kind": "Pod", "namespace": r.namespace, "name": r.name, "uid": r.uid}),
+                    );
+                }
                 if r.ready {
                     ready.push(Value::Object(a))
                 } else {
@@ -1460,7 +1524,7 @@ impl<R: Rng> Ctx<R> {
             })?;
         let rec = obj.pod.map(|i| self.pods[i].clone());
         if let (Some(c), Some(r)) = (&e.container, &rec) {
-            if !r.images.iter().any(|(n, _)| n == c) {
+            if !r.shape.images.iter().any(|(n, _)| n == c) {
                 return Err(ScenarioError::invalid(
                     format!("{field}.container"),
                     format!("pod {name} has no container {c:?}"),
@@ -1510,10 +1574,10 @@ impl<R: Rng> Ctx<R> {
             ));
         }
         let image = rec.as_ref().and_then(|r| {
-            r.images
+            r.shape.images
                 .iter()
                 .find(|(n, _)| Some(n) == e.container.as_ref())
-                .or(r.images.first())
+                .or(r.shape.images.first())
                 .map(|(_, i)| i.clone())
         });
         let mut message = e

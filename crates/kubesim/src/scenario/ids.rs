@@ -35,19 +35,37 @@ impl<R: Rng> Ids<R> {
         s
     }
 
+    /// `containerd://` and 64 hex digits.
+    pub(crate) fn container_id(&mut self) -> String {
+        let mut s = String::with_capacity(77);
+        s.push_str("containerd://");
+        for _ in 0..4 {
+            let bits: u64 = self.rng.random();
+            for k in 0..16 {
+                s.push(HEX[((bits >> (4 * k)) & 15) as usize] as char);
+            }
+        }
+        s
+    }
+
     /// A random UID shaped like a v4 UUID: `bc63cee7-5153-48cf-9feb-f016f8097b1f`.
     pub(crate) fn uid(&mut self) -> String {
-        let h = self.hex(32);
-        let variant = HEX[8 + (self.rng.random::<u8>() & 3) as usize] as char;
-        format!(
-            "{}-{}-4{}-{}{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            variant,
-            &h[17..20],
-            &h[20..32]
-        )
+        let mut s = String::with_capacity(36);
+        let hi: u64 = self.rng.random();
+        let lo: u64 = self.rng.random();
+        for k in 0..32 {
+            let nibble = match k {
+                12 => 4,                       // version 4
+                16 => 8 + ((lo >> 62) & 3),    // variant 10xx
+                _ if k < 16 => (hi >> (4 * k)) & 15,
+                _ => (lo >> (4 * (k - 16))) & 15,
+            };
+            if matches!(k, 8 | 12 | 16 | 20) {
+                s.push('-');
+            }
+            s.push(HEX[nibble as usize] as char);
+        }
+        s
     }
 
     /// `n` characters of the controllers' name alphabet (`wt66s`, `57c8f6b4d7`).

@@ -4,6 +4,7 @@
 //! container statuses as the kubelet writes them — plus, for each container
 //! bound to a node, the [`ContainerSpec`] telling the node simulator how it runs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -26,11 +27,12 @@ const READY_AFTER: i64 = 20;
 /// Everything about one pod that the workload decides.
 pub(crate) struct PodInput<'a> {
     pub wl: &'a model::Workload,
-    pub field: &'a str,
+    pub field: PodField<'a>,
     pub name: String,
     pub uid: String,
-    pub labels: Map,
-    pub annotations: Map,
+    pub labels: Arc<Map>,
+    pub shape: Arc<PodShape>,
+    pub annotations: Arc<Map>,
     pub owner: Option<Value>,
     /// (node name, node internal IP)
     pub node: Option<(String, String)>,
@@ -41,6 +43,24 @@ pub(crate) struct PodInput<'a> {
     pub daemon_node: Option<String>,
     /// The workload's pod spec from [`spec_json`] with [`SpecFor::Pod`], personalized per pod.
     pub base_spec: &'a Value,
+    /// Scale scenario: leave out what few readers need (see [`spec_json`]).
+    pub lean: bool,
+    /// The workload's QoS class ([`qos_class`]).
+    pub qos: &'static str,
+}
+
+/// The scenario path of a pod entry, `workloads[3] (ns/name).pods[0]`,
+/// formatted only when an error is reported.
+#[derive(Clone, Copy)]
+pub(crate) struct PodField<'a> {
+    pub workload: &'a str,
+    pub index: usize,
+}
+
+impl std::fmt::Display for PodField<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}.pods[{}]", self.workload, self.index)
+    }
 }
 
 /// What the rest of the expansion needs to know about a pod.
@@ -49,17 +69,35 @@ pub(crate) struct PodRec {
     pub namespace: String,
     pub name: String,
     pub uid: String,
-    pub labels: Map,
+    pub labels: Arc<Map>,
     pub ip: Option<String>,
     pub node: Option<String>,
     pub ready: bool,
     /// Has an address and is neither finished nor terminating.
     pub serving: bool,
-    /// (container, port name, port, protocol)
-    pub ports: Vec<(String, Option<String>, u16, String)>,
-    pub images: Vec<(String, String)>,
+    pub shape: Arc<PodShape>,
     /// Counted by its controller (not Failed/Succeeded).
     pub active: bool,
+}
+
+/// What all pods of a workload share: their containers' ports and images.
+#[derive(Debug)]
+pub(crate) struct PodShape {
+    /// (container, port name, port, protocol)
+    pub ports: Vec<(String, Option<String>, u16, String)>,
+    /// (container, image)
+    pub images: Vec<(String, String)>,
+}
+
+pub(crate) fn shape_of(wl: &model::Workload) -> Arc<PodShape> {
+    Arc::new(PodShape {
+        ports: wl
+            .containers
+            .iter()
+            .flat_map(|c| c.ports.iter().map(move |pt| (c.name.clone(), pt.name.clone(), pt.port, pt.protocol.clone())))
+            .collect(),
+        images: wl.containers.iter().map(|c| (c.name.clone(), c.image.clone())).collect(),
+    })
 }
 
 /// A container's status as planned.
@@ -216,7 +254,7 @@ fn run_as_user(wl: &model::Workload, c: &Container) -> u32 {
 }
 
 fn target_index(
-    field: &str,
+    field: PodField,
     containers: &[Container],
     wanted: &Option<String>,
     default_last: bool,
@@ -682,7 +720,7 @@ fn container_json(
     if !c.args.is_empty() {
         m.insert("args".into(), json!(c.args));
     }
-    if !c.ports.is_empty() {
+    if !c.ports.is_empty() && !lean {
         let ports: Vec<Value> = c
             .ports
             .iter()
@@ -709,7 +747,9 @@ fn container_json(
     let (req, lim) = effective_resources(c);
     let mut res = JMap::new();
     if !lim.is_empty() {
-        res.insert("limits".into(), map_json(&lim));
+        if !lean {
+            res.insert("limits".into(), map_json(&lim));
+        }
     }
     if !req.is_empty() {
         res.insert("requests".into(), map_json(&req));
@@ -728,15 +768,20 @@ fn container_json(
         ("startupProbe", &c.probes.startup),
     ] {
         if let Some(p) = probe {
-            m.insert(key.into(), probe_json(p, &format!("{field}.probes"))?);
+            let probe = probe_json(p, &format!("{field}.probes"))?;
+            if !lean {
+                m.insert(key.into(), probe);
+            }
         }
     }
-    m.insert(
-        "terminationMessagePath".into(),
-        "/dev/termination-log".into(),
-    );
-    m.insert("terminationMessagePolicy".into(), "File".into());
-    m.insert("imagePullPolicy".into(), image_pull_policy(c).into());
+    if !lean {
+        m.insert(
+            "terminationMessagePath".into(),
+            "/dev/termination-log".into(),
+        );
+        m.insert("terminationMessagePolicy".into(), "File".into());
+        m.insert("imagePullPolicy".into(), image_pull_policy(c).into());
+    }
     if let Some(sc) = &c.security_context {
         m.insert("securityContext".into(), sc.clone());
     }
@@ -746,8 +791,8 @@ fn container_json(
 /// Which pod spec [`spec_json`] makes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SpecFor {
-    /// A workload's `spec.template.spec`.
-    Template,
+    /// A workload's `spec.template.spec` (`lean`: as for pods).
+    Template { lean: bool },
     /// The spec shared by a workload's pods, before [`personalize`] (`daemon`:
     /// DaemonSet tolerations; `lean`: no env, for the scale scenario).
     Pod { daemon: bool, lean: bool },
@@ -763,10 +808,12 @@ pub(crate) fn spec_json(
     for_: SpecFor,
 ) -> Result<Value, ScenarioError> {
     let (pod, daemon, lean) = match for_ {
-        SpecFor::Template => (false, false, false),
+        SpecFor::Template { lean } => (false, false, lean),
         SpecFor::Pod { daemon, lean } => (true, daemon, lean),
     };
-    let api_volume = if pod { Some(API_VOLUME) } else { None };
+    // Lean pods (scale scenario) leave out what only a person reading one pod
+    // would miss: the service-account volume, ports, env, probes, tolerations.
+    let api_volume = if pod && !lean { Some(API_VOLUME) } else { None };
     let mut m = JMap::new();
     let mut volumes: Vec<Value> = wl.volumes.clone();
     if let Some(v) = api_volume {
@@ -805,11 +852,13 @@ pub(crate) fn spec_json(
     m.insert("containers".into(), Value::Array(v));
     let restart = wl.restart_policy.clone().unwrap_or_else(|| "Always".into());
     m.insert("restartPolicy".into(), restart.into());
-    m.insert(
-        "terminationGracePeriodSeconds".into(),
-        wl.termination_grace_period_seconds.unwrap_or(30).into(),
-    );
-    m.insert("dnsPolicy".into(), "ClusterFirst".into());
+    if !lean {
+        m.insert(
+            "terminationGracePeriodSeconds".into(),
+            wl.termination_grace_period_seconds.unwrap_or(30).into(),
+        );
+        m.insert("dnsPolicy".into(), "ClusterFirst".into());
+    }
     if !wl.node_selector.is_empty() {
         m.insert("nodeSelector".into(), map_json(&wl.node_selector));
     }
@@ -820,11 +869,15 @@ pub(crate) fn spec_json(
     if wl.host_network {
         m.insert("hostNetwork".into(), true.into());
     }
-    m.insert(
-        "securityContext".into(),
-        wl.security_context.clone().unwrap_or_else(|| json!({})),
-    );
-    m.insert("schedulerName".into(), "default-scheduler".into());
+    if !lean {
+        m.insert(
+            "securityContext".into(),
+            wl.security_context.clone().unwrap_or_else(|| json!({})),
+        );
+    }
+    if !lean {
+        m.insert("schedulerName".into(), "default-scheduler".into());
+    }
     if let Some(pc) = &wl.priority_class {
         m.insert("priorityClassName".into(), pc.as_str().into());
     }
@@ -836,7 +889,9 @@ pub(crate) fn spec_json(
     }
     let sa = sa.unwrap_or_else(|| "default".into());
     m.insert("serviceAccountName".into(), sa.as_str().into());
-    m.insert("serviceAccount".into(), sa.into());
+    if !lean {
+        m.insert("serviceAccount".into(), sa.into());
+    }
     let mut tolerations = wl.tolerations.clone();
     if wl.static_pod {
         tolerations.push(json!({"operator": "Exists", "effect": "NoExecute"}));
@@ -862,15 +917,21 @@ pub(crate) fn spec_json(
             tolerations.push(json!({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}));
         }
     }
-    m.insert("tolerations".into(), Value::Array(tolerations));
+    if !lean {
+        m.insert("tolerations".into(), Value::Array(tolerations));
+    }
     let priority = match wl.priority_class.as_deref() {
         Some("system-node-critical") => 2_000_001_000,
         Some("system-cluster-critical") => 2_000_000_000,
         _ => 0,
     };
-    m.insert("priority".into(), priority.into());
-    m.insert("enableServiceLinks".into(), true.into());
-    m.insert("preemptionPolicy".into(), "PreemptLowerPriority".into());
+    if !lean || priority != 0 {
+        m.insert("priority".into(), priority.into());
+    }
+    if !lean {
+        m.insert("enableServiceLinks".into(), true.into());
+        m.insert("preemptionPolicy".into(), "PreemptLowerPriority".into());
+    }
     Ok(Value::Object(m))
 }
 
@@ -910,19 +971,34 @@ fn personalize(spec: &mut Value, api_volume: &str, p: &PodInput) {
     }
 }
 
-/// Image digests and container IDs, stable per image within one expansion.
+/// A stable fake sha256 of an image reference (the same image has the same
+/// digest on every node and in every expansion).
+fn digest_of(image: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    (0u64..4)
+        .map(|round| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (round, image).hash(&mut h);
+            format!("{:016x}", h.finish())
+        })
+        .collect()
+}
+
+/// What one expansion remembers: image digests, and the conditions of running pods by creation time.
 pub(crate) struct Digests {
     by_image: std::collections::HashMap<String, String>,
+    conditions: std::collections::HashMap<(i64, bool), Value>,
 }
 
 impl Digests {
     pub(crate) fn new() -> Self {
         Digests {
             by_image: std::collections::HashMap::new(),
+            conditions: std::collections::HashMap::new(),
         }
     }
 
-    fn image_id<R: Rng>(&mut self, ids: &mut Ids<R>, image: &str) -> String {
+    fn image_id(&mut self, image: &str) -> String {
         if let Some(d) = self.by_image.get(image) {
             return d.clone();
         }
@@ -931,7 +1007,7 @@ impl Digests {
             _ => image,
         };
         let repo = repo.split('@').next().unwrap_or(repo);
-        let id = format!("{repo}@sha256:{}", ids.hex(64));
+        let id = format!("{repo}@sha256:{}", digest_of(image));
         self.by_image.insert(image.to_string(), id.clone());
         id
     }
@@ -949,7 +1025,7 @@ fn status_json<R: Rng>(
     let last_id = plan
         .last
         .as_ref()
-        .map(|_| format!("containerd://{}", ids.hex(64)));
+        .map(|_| ids.container_id());
     let obj = |k: &str, v: JMap<String, Value>| {
         let mut m = JMap::new();
         m.insert(k.into(), Value::Object(v));
@@ -966,7 +1042,7 @@ fn status_json<R: Rng>(
     };
     let (state, ready, started, current_id) = match &plan.state {
         CState::Running { started, ready } => {
-            let id = format!("containerd://{}", ids.hex(64));
+            let id = ids.container_id();
             let mut r = JMap::new();
             r.insert("startedAt".into(), rfc3339(*started).into());
             (obj("running", r), *ready && !init, true, Some(id))
@@ -980,7 +1056,7 @@ fn status_json<R: Rng>(
             (obj("waiting", w), false, false, last_id.clone())
         }
         CState::Terminated(t) => {
-            let id = format!("containerd://{}", ids.hex(64));
+            let id = ids.container_id();
             let ok = init && t.exit_code == 0;
             (term_json(t, &id), ok, false, Some(id))
         }
@@ -998,7 +1074,7 @@ fn status_json<R: Rng>(
     m.insert(
         "imageID".into(),
         if pulled {
-            digests.image_id(ids, &c.image)
+            digests.image_id(&c.image)
         } else {
             String::new()
         }
@@ -1013,13 +1089,13 @@ fn status_json<R: Rng>(
 
 /// Builds the pod, its record and its container specs.
 pub(crate) fn build_pod<R: Rng>(
-    p: &PodInput,
+    mut p: PodInput,
     now: Timestamp,
     ids: &mut Ids<R>,
     digests: &mut Digests,
 ) -> Result<(Value, PodRec, Vec<ContainerSpec>), ScenarioError> {
     let wl = p.wl;
-    let (init_plans, main_plans) = plan(p, now)?;
+    let (init_plans, main_plans) = plan(&p, now)?;
     let c0 = p.created;
     let ns = wl.namespace.as_str();
 
@@ -1044,16 +1120,16 @@ pub(crate) fn build_pod<R: Rng>(
         meta.insert("deletionGracePeriodSeconds".into(), grace.into());
     }
     meta.insert("labels".into(), map_json(&p.labels));
-    if !p.annotations.is_empty() {
+    if !p.annotations.is_empty() && !(p.lean && wl.containers.len() == 1) {
         meta.insert("annotations".into(), map_json(&p.annotations));
     }
-    if let Some(o) = &p.owner {
-        meta.insert("ownerReferences".into(), json!([o]));
+    if let Some(o) = p.owner.take() {
+        meta.insert("ownerReferences".into(), Value::Array(vec![o]));
     }
 
-    let api_volume = format!("kube-api-access-{}", ids.kube(5));
+    let api_volume = if p.lean { String::new() } else { format!("kube-api-access-{}", ids.kube(5)) };
     let mut spec = p.base_spec.clone();
-    personalize(&mut spec, &api_volume, p);
+    personalize(&mut spec, &api_volume, &p);
 
     // status
     let mut st = JMap::new();
@@ -1078,133 +1154,147 @@ pub(crate) fn build_pod<R: Rng>(
         .filter(|(_, pl)| !matches!(pl.state, CState::Running { ready: true, .. }))
         .map(|(c, _)| c.name.as_str())
         .collect();
-    let mut conds = Vec::new();
-    if pending {
-        let message = match p.state {
-            State::Pending(pd) => pd.message.clone(),
-            _ => None,
-        };
-        conds.push(cond(
-            "PodScheduled",
-            false,
-            c0,
-            Some("Unschedulable"),
-            Some(message.unwrap_or_else(|| "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.".into())),
-        ));
-    } else {
-        let sandbox = !matches!(p.state, State::ContainerCreating);
-        let ready_at = |pl: &Plan| match &pl.state {
-            CState::Running { started, .. } => plus(*started, READY_AFTER),
-            CState::Terminated(t) => t.finished,
-            CState::Waiting { .. } => pl
-                .last
-                .as_ref()
-                .map(|t| t.finished)
-                .unwrap_or(plus(c0, READY_AFTER)),
-        };
-        let transition = main_plans
-            .iter()
-            .map(ready_at)
-            .max()
-            .unwrap_or(plus(c0, READY_AFTER))
-            .min(secs(now).max(c0));
-        if evicted {
-            let (msg, at) = match p.state {
-                State::Evicted(e) => (e.message.clone(), e.at.map(|a| a.at(now))),
-                _ => (None, None),
+    // Running pods created at the same second have the same conditions: build them once.
+    let cache_key = matches!(p.state, State::Running).then(|| (c0.as_second(), wl.init_containers.is_empty()));
+    let cached = cache_key.and_then(|k| digests.conditions.get(&k).cloned());
+    let conds = match cached {
+        Some(c) => c,
+        None => {
+        let mut conds = Vec::new();
+        if pending {
+            let message = match p.state {
+                State::Pending(pd) => pd.message.clone(),
+                _ => None,
             };
-            let at = at.unwrap_or(transition).max(c0);
-            let short = msg
-                .as_deref()
-                .and_then(|m| m.split(". ").next())
-                .map(|s| format!("{}.", s.trim_end_matches('.')))
-                .unwrap_or_else(|| "The node was low on resource: memory.".into());
             conds.push(cond(
-                "DisruptionTarget",
-                true,
-                at,
-                Some("TerminationByKubelet"),
-                Some(short),
+                "PodScheduled",
+                false,
+                c0,
+                Some("Unschedulable"),
+                Some(message.unwrap_or_else(|| "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.".into())),
             ));
-            conds.push(cond("PodReadyToStartContainers", false, at, None, None));
-            conds.push(cond("Initialized", true, plus(c0, 2), None, None));
-            conds.push(cond("Ready", false, at, Some("PodFailed"), None));
-            conds.push(cond("ContainersReady", false, at, Some("PodFailed"), None));
         } else {
-            conds.push(cond(
-                "PodReadyToStartContainers",
-                sandbox && !completed,
-                if completed { transition } else { plus(c0, 5) },
-                None,
-                None,
-            ));
-            let init_pending: Vec<&str> = wl
-                .init_containers
+            let sandbox = !matches!(p.state, State::ContainerCreating);
+            let ready_at = |pl: &Plan| match &pl.state {
+                CState::Running { started, .. } => plus(*started, READY_AFTER),
+                CState::Terminated(t) => t.finished,
+                CState::Waiting { .. } => pl
+                    .last
+                    .as_ref()
+                    .map(|t| t.finished)
+                    .unwrap_or(plus(c0, READY_AFTER)),
+            };
+            let transition = main_plans
                 .iter()
-                .zip(&init_plans)
-                .filter(|(_, pl)| !matches!(&pl.state, CState::Terminated(t) if t.exit_code == 0))
-                .map(|(c, _)| c.name.as_str())
-                .collect();
-            if init_pending.is_empty() {
+                .map(ready_at)
+                .max()
+                .unwrap_or(plus(c0, READY_AFTER))
+                .min(secs(now).max(c0));
+            if evicted {
+                let (msg, at) = match p.state {
+                    State::Evicted(e) => (e.message.clone(), e.at.map(|a| a.at(now))),
+                    _ => (None, None),
+                };
+                let at = at.unwrap_or(transition).max(c0);
+                let short = msg
+                    .as_deref()
+                    .and_then(|m| m.split(". ").next())
+                    .map(|s| format!("{}.", s.trim_end_matches('.')))
+                    .unwrap_or_else(|| "The node was low on resource: memory.".into());
                 conds.push(cond(
-                    "Initialized",
+                    "DisruptionTarget",
                     true,
-                    plus(
+                    at,
+                    Some("TerminationByKubelet"),
+                    Some(short),
+                ));
+                conds.push(cond("PodReadyToStartContainers", false, at, None, None));
+                conds.push(cond("Initialized", true, plus(c0, 2), None, None));
+                conds.push(cond("Ready", false, at, Some("PodFailed"), None));
+                conds.push(cond("ContainersReady", false, at, Some("PodFailed"), None));
+            } else {
+                conds.push(cond(
+                    "PodReadyToStartContainers",
+                    sandbox && !completed,
+                    if completed { transition } else { plus(c0, 5) },
+                    None,
+                    None,
+                ));
+                let init_pending: Vec<&str> = wl
+                    .init_containers
+                    .iter()
+                    .zip(&init_plans)
+                    .filter(|(_, pl)| !matches!(&pl.state, CState::Terminated(t) if t.exit_code == 0))
+                    .map(|(c, _)| c.name.as_str())
+                    .collect();
+                if init_pending.is_empty() {
+                    conds.push(cond(
+                        "Initialized",
+                        true,
+                        plus(
+                            c0,
+                            if wl.init_containers.is_empty() {
+                                2
+                            } else {
+                                INIT_END
+                            },
+                        ),
+                        None,
+                        None,
+                    ));
+                } else {
+                    conds.push(cond(
+                        "Initialized",
+                        false,
                         c0,
-                        if wl.init_containers.is_empty() {
-                            2
-                        } else {
-                            INIT_END
-                        },
-                    ),
-                    None,
-                    None,
-                ));
-            } else {
-                conds.push(cond(
-                    "Initialized",
-                    false,
-                    c0,
-                    Some("ContainersNotInitialized"),
-                    Some(format!(
-                        "containers with incomplete status: [{}]",
-                        init_pending.join(" ")
-                    )),
-                ));
+                        Some("ContainersNotInitialized"),
+                        Some(format!(
+                            "containers with incomplete status: [{}]",
+                            init_pending.join(" ")
+                        )),
+                    ));
+                }
+                if completed {
+                    conds.push(cond("Ready", false, transition, Some("PodCompleted"), None));
+                    conds.push(cond(
+                        "ContainersReady",
+                        false,
+                        transition,
+                        Some("PodCompleted"),
+                        None,
+                    ));
+                } else if unready.is_empty() {
+                    conds.push(cond("Ready", true, transition, None, None));
+                    conds.push(cond("ContainersReady", true, transition, None, None));
+                } else {
+                    let msg = format!("containers with unready status: [{}]", unready.join(" "));
+                    conds.push(cond(
+                        "Ready",
+                        false,
+                        transition,
+                        Some("ContainersNotReady"),
+                        Some(msg.clone()),
+                    ));
+                    conds.push(cond(
+                        "ContainersReady",
+                        false,
+                        transition,
+                        Some("ContainersNotReady"),
+                        Some(msg),
+                    ));
+                }
             }
-            if completed {
-                conds.push(cond("Ready", false, transition, Some("PodCompleted"), None));
-                conds.push(cond(
-                    "ContainersReady",
-                    false,
-                    transition,
-                    Some("PodCompleted"),
-                    None,
-                ));
-            } else if unready.is_empty() {
-                conds.push(cond("Ready", true, transition, None, None));
-                conds.push(cond("ContainersReady", true, transition, None, None));
-            } else {
-                let msg = format!("containers with unready status: [{}]", unready.join(" "));
-                conds.push(cond(
-                    "Ready",
-                    false,
-                    transition,
-                    Some("ContainersNotReady"),
-                    Some(msg.clone()),
-                ));
-                conds.push(cond(
-                    "ContainersReady",
-                    false,
-                    transition,
-                    Some("ContainersNotReady"),
-                    Some(msg),
-                ));
-            }
+            conds.push(cond("PodScheduled", true, c0, None, None));
         }
-        conds.push(cond("PodScheduled", true, c0, None, None));
-    }
-    st.insert("conditions".into(), Value::Array(conds));
+
+            let conds = Value::Array(conds);
+            if let Some(k) = cache_key {
+                digests.conditions.insert(k, conds.clone());
+            }
+            conds
+        }
+    };
+    st.insert("conditions".into(), conds);
     if evicted {
         if let State::Evicted(e) = p.state {
             st.insert(
@@ -1220,7 +1310,9 @@ pub(crate) fn build_pod<R: Rng>(
     let has_ip = !pending && !matches!(p.state, State::ContainerCreating);
     if let Some((_, host_ip)) = &p.node {
         st.insert("hostIP".into(), host_ip.as_str().into());
-        st.insert("hostIPs".into(), json!([{"ip": host_ip}]));
+        if !p.lean {
+            st.insert("hostIPs".into(), json!([{"ip": host_ip}]));
+        }
     }
     let ip = if has_ip { p.ip.clone() } else { None };
     if let Some(ip) = &ip {
@@ -1248,7 +1340,7 @@ pub(crate) fn build_pod<R: Rng>(
             .collect();
         st.insert("containerStatuses".into(), Value::Array(v));
     }
-    st.insert("qosClass".into(), qos_class(&wl.containers).into());
+    st.insert("qosClass".into(), p.qos.into());
 
     let mut pod = JMap::new();
     pod.insert("kind".into(), "Pod".into());
@@ -1298,25 +1390,7 @@ pub(crate) fn build_pod<R: Rng>(
         node: p.node.as_ref().map(|(n, _)| n.clone()),
         ready,
         serving: has_ip && !evicted && !completed && !terminating && phase != "Failed",
-        ports: wl
-            .containers
-            .iter()
-            .flat_map(|c| {
-                c.ports.iter().map(move |pt| {
-                    (
-                        c.name.clone(),
-                        pt.name.clone(),
-                        pt.port,
-                        pt.protocol.clone(),
-                    )
-                })
-            })
-            .collect(),
-        images: wl
-            .containers
-            .iter()
-            .map(|c| (c.name.clone(), c.image.clone()))
-            .collect(),
+        shape: p.shape.clone(),
         active: phase != "Failed" && phase != "Succeeded",
     };
     Ok((pod, rec, specs))
@@ -1327,6 +1401,7 @@ pub(crate) fn resolve_target(rec: &PodRec, target: &PortRef) -> Option<u16> {
     match target {
         PortRef::Number(n) => Some(*n),
         PortRef::Name(name) => rec
+            .shape
             .ports
             .iter()
             .find(|(_, pn, _, _)| pn.as_deref() == Some(name.as_str()))

@@ -76,7 +76,7 @@ const COMPONENTS: [&str; 16] = [
     "etcd",
 ];
 
-const REPLICAS: [usize; 10] = [3, 5, 10, 2, 8, 20, 1, 4, 6, 12];
+const REPLICAS: [usize; 10] = [4, 10, 20, 8, 40, 2, 16, 30, 6, 64];
 
 /// `n` written in the controllers' name alphabet, `len` characters.
 fn kube_code(mut n: u64, len: usize) -> String {
@@ -438,11 +438,12 @@ pub(crate) fn scale_model(nodes: usize, pods: usize) -> Scenario {
                 name: name.clone(),
                 age,
                 type_: None,
-                cluster_ip: if kind == Kind::StatefulSet {
-                    Some("None".into())
+                // Allocated here, in order, so that expansions in parallel never collide.
+                cluster_ip: Some(if kind == Kind::StatefulSet {
+                    "None".into()
                 } else {
-                    None
-                },
+                    std::net::Ipv4Addr::from(0x0A60_0100u32 + services.len() as u32).to_string()
+                }),
                 external_ips: Vec::new(),
                 load_balancer_ip: None,
                 ports: vec![PortSpec::parse("http:8080").expect("valid port")],
@@ -487,6 +488,46 @@ pub(crate) fn scale_model(nodes: usize, pods: usize) -> Scenario {
     }
 }
 
+/// Splits a scale model into `parts` independent clusters (disjoint nodes and
+/// namespaces) that can be expanded in parallel and merged.
+fn split(model: Scenario, parts: usize) -> Vec<Scenario> {
+    let mut out: Vec<Scenario> = (0..parts)
+        .map(|_| Scenario {
+            cluster: model.cluster.clone(),
+            version: model.version.clone(),
+            age: model.age,
+            _templates: None,
+            nodes: Vec::new(),
+            namespaces: Vec::new(),
+            workloads: Vec::new(),
+            services: Vec::new(),
+            ingresses: Vec::new(),
+            config_maps: Vec::new(),
+            secrets: Vec::new(),
+            events: Vec::new(),
+        })
+        .collect();
+    for (i, n) in model.nodes.into_iter().enumerate() {
+        out[i % parts].nodes.push(n);
+    }
+    let mut part_of = std::collections::HashMap::new();
+    for (i, ns) in model.namespaces.into_iter().enumerate() {
+        part_of.insert(ns.name.clone(), i % parts);
+        out[i % parts].namespaces.push(ns);
+    }
+    let part = |ns: &str| part_of.get(ns).copied().unwrap_or(0);
+    for w in model.workloads {
+        out[part(&w.namespace)].workloads.push(w);
+    }
+    for s in model.services {
+        out[part(&s.namespace)].services.push(s);
+    }
+    for e in model.events {
+        out[part(e.namespace.as_deref().unwrap_or_default())].events.push(e);
+    }
+    out
+}
+
 /// A scale scenario: `nodes` nodes and `pods` pods spread over 20 namespaces of
 /// Deployments and StatefulSets (one headless or ClusterIP service each), ≈97 %
 /// Running and the rest spread evenly over CrashLoopBackOff, Error, Completed,
@@ -494,12 +535,35 @@ pub(crate) fn scale_model(nodes: usize, pods: usize) -> Scenario {
 /// ContainerCreating and NotReady (2/3). Containers log every 5 minutes with
 /// one hour of history. Objects carry no managedFields.
 pub fn scale(nodes: usize, pods: usize, now: Timestamp) -> World {
-    let model = scale_model(nodes, pods);
-    expand_with(
-        &model,
-        now,
-        true,
-        SmallRng::seed_from_u64(0x6b75_6265_7461_6321),
-    )
-    .expect("the scale scenario is consistent")
+    // Building 100 000 pods is mostly memory allocation: use the cores.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = cores.clamp(1, 4).min(nodes.max(1)).min(NAMESPACES.len());
+    let models = split(scale_model(nodes, pods), parts);
+    let worlds: Vec<World> = std::thread::scope(|scope| {
+        let handles: Vec<_> = models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                scope.spawn(move || {
+                    let rng = SmallRng::seed_from_u64(0x6b75_6265_7461_6321 + i as u64);
+                    expand_with(m, now, true, rng).expect("the scale scenario is consistent")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("scale expansion panicked")).collect()
+    });
+    let mut merged = World {
+        cluster: "scale".into(),
+        version: "v1.36.2".into(),
+        objects: Vec::with_capacity(worlds.iter().map(|w| w.objects.len()).sum()),
+        nodes: Vec::with_capacity(nodes),
+        containers: Vec::with_capacity(worlds.iter().map(|w| w.containers.len()).sum()),
+    };
+    for w in worlds {
+        merged.objects.extend(w.objects);
+        merged.nodes.extend(w.nodes);
+        merged.containers.extend(w.containers);
+    }
+    merged.nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    merged
 }

@@ -1369,7 +1369,7 @@ fn startup_and_panic_lines() {
 #[ignore]
 fn scale_timing() {
     let t = Instant::now();
-    let m = scale::scale_model(5000, 100_000);
+    let m = scale::scale_model(1000, 20_000);
     eprintln!("model {:?}", t.elapsed());
     let t = Instant::now();
     let w = expand::expand_with(&m, now(), true, rand::rngs::SmallRng::seed_from_u64(1)).unwrap();
@@ -1418,4 +1418,12 @@ fn scale_builds_fast_with_the_status_mix() {
     assert!(w.of_kind("Deployment").count() > 100 && w.of_kind("StatefulSet").count() > 100);
     let small = scale(3, 50, now());
     assert_eq!(small.of_kind("Pod").count(), 50);
+}
+
+#[test]
+#[ignore]
+fn dump_scale_pod() {
+    let w = scale(3, 50, now());
+    let p = w.of_kind("Pod").next().unwrap();
+    println!("{}", serde_json::to_string_pretty(p).unwrap());
 }

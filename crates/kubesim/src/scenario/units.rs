@@ -117,7 +117,20 @@ pub(crate) fn secs_between(a: Timestamp, b: Timestamp) -> u64 {
 
 /// The API server's time format: `2026-11-24T12:40:09Z`.
 pub(crate) fn rfc3339(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    use std::fmt::Write;
+    let d = jiff::tz::Offset::UTC.to_datetime(t);
+    let mut s = String::with_capacity(20);
+    let _ = write!(
+        s,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        d.year(),
+        d.month(),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    );
+    s
 }
 
 impl<'de> Deserialize<'de> for Age {

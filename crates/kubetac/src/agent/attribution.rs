@@ -23,8 +23,6 @@ pub struct Candidate {
     /// Finish times of the container's known terminations (last state,
     /// current terminated state).
     pub terminations: Vec<Timestamp>,
-    /// The container's last restart count (a crash loop makes a core likely).
-    pub restarts: i32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -186,7 +184,6 @@ mod tests {
             image: image.into(),
             command: cmd.iter().map(|s| s.to_string()).collect(),
             terminations: term.iter().map(|t| t.parse().unwrap()).collect(),
-            restarts: 5,
         }
     }
 

@@ -48,8 +48,16 @@ pub fn app(cfg: AgentConfig) -> Router {
         .with_state(Arc::new(cfg))
 }
 
+/// Errors as a Kubernetes `Status`, so clients going through the API
+/// server's pod proxy (kube-rs, kubectl) read them like any API error.
 fn error(code: StatusCode, msg: impl Into<String>) -> Response {
-    (code, axum::Json(json!({"error": msg.into()}))).into_response()
+    let reason = match code {
+        StatusCode::NOT_FOUND => "NotFound",
+        StatusCode::RANGE_NOT_SATISFIABLE => "RequestedRangeNotSatisfiable",
+        _ => "InternalError",
+    };
+    let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": msg.into(), "reason": reason, "code": code.as_u16()});
+    (code, axum::Json(body)).into_response()
 }
 
 async fn node(State(cfg): State<Arc<AgentConfig>>) -> Response {

@@ -146,6 +146,9 @@ pub struct LogsArgs {
     /// Keep streaming new lines.
     #[arg(short = 'f', long)]
     pub follow: bool,
+    /// The container's whole history on its node: rotated and gzipped files of the current and previous instances, merged in time order.
+    #[arg(long, conflicts_with_all = ["follow", "previous"])]
+    pub history: bool,
 }
 
 #[derive(Debug, Args)]
@@ -298,6 +301,7 @@ pub fn logs(a: LogsArgs) -> anyhow::Result<ExitCode> {
             tail: a.tail,
             timestamps: a.timestamps,
             follow: a.follow,
+            history: a.history,
         };
         inspect::logs::run(&cl, &req).await?;
         Ok(ExitCode::SUCCESS)

@@ -1,6 +1,9 @@
 //! The command line, defined in one place: `--help`, the man page and the
 //! shell completions are all generated from these clap definitions.
 
+mod agent;
+mod clusterlogs;
+mod nodes;
 pub mod inspect;
 mod sim;
 
@@ -41,9 +44,21 @@ pub enum Command {
     Urls(inspect::UrlsArgs),
     /// Say in one line why each unhealthy pod is unhealthy, and which command shows more.
     Triage(inspect::TriageArgs),
+    /// Commands over many pods at once: `cluster logs REGEX` follows the
+    /// logs of every matching pod and container.
+    Cluster {
+        #[command(subcommand)]
+        command: clusterlogs::ClusterCommand,
+    },
     /// Run the built-in simulated cluster (kubesim): a Kubernetes API server
     /// and kubelets on loopback that kubectl and kubetac can use.
     Sim(Box<sim::SimArgs>),
+    /// List the core dumps on every node with the pod and container each most likely came from; `cores get` downloads one.
+    Cores(Box<nodes::CoresArgs>),
+    /// List or read a node's /var/log files (through the kubelet, or the kubetac agent).
+    NodeLogs(Box<nodes::NodeLogsArgs>),
+    /// Run the node agent (in a DaemonSet; see deploy/agent/).
+    Agent(Box<agent::AgentArgs>),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions {
         /// The shell to complete for.
@@ -88,7 +103,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Logs(a) => inspect::logs(*a),
         Command::Urls(a) => inspect::urls(a),
         Command::Triage(a) => inspect::triage(a),
+        Command::Cluster { command } => clusterlogs::run(command),
         Command::Sim(a) => sim::run(*a),
+        Command::Cores(a) => nodes::cores(*a),
+        Command::NodeLogs(a) => nodes::node_logs(*a),
+        Command::Agent(a) => agent::run(*a),
         Command::Completions { shell } => {
             let mut cmd = Args::command();
             clap_complete::generate(shell, &mut cmd, "kubetac", &mut std::io::stdout());

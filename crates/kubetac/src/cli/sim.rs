@@ -135,6 +135,10 @@ pub fn run(a: SimArgs) -> anyhow::Result<ExitCode> {
         log_max_size: a.log_max_size,
         log_max_files: a.log_max_files as usize,
         bookmark_interval: a.bookmark_interval,
+        // Each simulated node runs the real node agent over its directory.
+        agent: Some(std::sync::Arc::new(|node: &str, root: &std::path::Path| {
+            crate::agent::server::app(crate::agent::server::AgentConfig { root: root.to_path_buf(), node_name: node.to_string() })
+        })),
     };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(serve(cfg, a.command))

@@ -216,6 +216,41 @@ impl Cluster {
         }
     }
 
+    /// GET of a raw API path (node and pod proxies), bounded in time, as bytes.
+    pub async fn get_raw(&self, path: &str, what: &str) -> Result<Vec<u8>, AccessError> {
+        let req = http::Request::get(path)
+            .body(Vec::new())
+            .map_err(|e| AccessError::Client {
+                server: self.server.clone(),
+                reason: format!("bad request path {path}: {e}"),
+            })?;
+        let fut = async {
+            let mut stream = self.client.request_stream(req).await?;
+            let mut buf = Vec::new();
+            futures::AsyncReadExt::read_to_end(&mut stream, &mut buf)
+                .await
+                .map_err(|e| kube::Error::Service(Box::new(e)))?;
+            Ok::<_, kube::Error>(buf)
+        };
+        self.call(what, fut).await
+    }
+
+    /// GET of a raw API path as a stream (large files: core dumps), bounded
+    /// in time only until the answer starts.
+    pub async fn get_raw_stream(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<impl futures::AsyncBufRead + use<>, AccessError> {
+        let req = http::Request::get(path)
+            .body(Vec::new())
+            .map_err(|e| AccessError::Client {
+                server: self.server.clone(),
+                reason: format!("bad request path {path}: {e}"),
+            })?;
+        self.call(what, self.client.request_stream(req)).await
+    }
+
     /// Lists page by page (`limit`/`continue`), yielding each page as it
     /// arrives, so memory stays bounded however many objects there are.
     pub fn list_pages<K>(

@@ -21,6 +21,7 @@ pub struct LogRequest {
     pub tail: Option<i64>,
     pub timestamps: bool,
     pub follow: bool,
+    pub history: bool,
 }
 
 /// The container kubectl would pick: the one asked for (checked), else the
@@ -74,6 +75,9 @@ pub async fn run(cl: &Cluster, req: &LogRequest) -> anyhow::Result<()> {
             names.join(", ")
         );
     }
+    if req.history {
+        return history(cl, req, &pod, &container).await;
+    }
     let lp = LogParams {
         container: Some(container.clone()),
         follow: req.follow,
@@ -116,6 +120,40 @@ pub async fn run(cl: &Cluster, req: &LogRequest) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+async fn history(cl: &Cluster, req: &LogRequest, pod: &Pod, container: &str) -> anyhow::Result<()> {
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.clone()) else {
+        anyhow::bail!(
+            "pod {} is not on a node yet: it has no log history",
+            req.pod
+        );
+    };
+    let since = req.since_time.or_else(|| {
+        req.since
+            .map(|d| jiff::Timestamp::now() - jiff::SignedDuration::try_from(d).unwrap_or_default())
+    });
+    let hr = crate::nodes::history::HistoryRequest {
+        namespace: &req.namespace,
+        pod: &req.pod,
+        pod_uid: &uid,
+        node: &node,
+        container,
+        since,
+        tail: req.tail.map(|t| t.max(0) as usize),
+    };
+    let lines = crate::nodes::history::read(cl, &hr).await?;
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        if req.timestamps {
+            writeln!(out, "{} {}", l.time, l.text)?;
+        } else {
+            writeln!(out, "{}", l.text)?;
+        }
+    }
+    out.flush()?;
     Ok(())
 }
 
