@@ -23,6 +23,9 @@ pub struct Faults {
     /// Resources (`pods`, `pods/log`, `nodes/proxy`, ...) the token may not
     /// use: answered 403 Forbidden as RBAC would.
     pub forbid: Vec<String>,
+    /// Nodes whose kubelet and agent do not answer (a node gone dark): the
+    /// node and pod proxies to them fail as a real API server's do.
+    pub down: Vec<String>,
 }
 
 impl Faults {
@@ -65,6 +68,12 @@ impl Faults {
             "latency" => {
                 self.latency = Some(parse_duration(v).ok_or_else(|| bad("a duration like 20ms"))?)
             }
+            "down" => {
+                if v.is_empty() {
+                    return Err(bad("a node name"));
+                }
+                self.down.push(v.to_string());
+            }
             "forbid" => {
                 if v.is_empty()
                     || !v
@@ -77,7 +86,7 @@ impl Faults {
             }
             _ => {
                 return Err(format!(
-                    "unknown fault {k:?} (known: cut-lines, cut-after, error-rate, error-code, latency, forbid)"
+                    "unknown fault {k:?} (known: cut-lines, cut-after, error-rate, error-code, latency, forbid, down)"
                 ));
             }
         }
@@ -97,6 +106,10 @@ impl Faults {
     /// Whether RBAC is simulated to refuse `resource` (`pods` or `pods/log`).
     pub fn forbids(&self, resource: &str) -> bool {
         self.forbid.iter().any(|f| f == resource)
+    }
+
+    pub fn node_down(&self, node: &str) -> bool {
+        self.down.iter().any(|n| n == node)
     }
 
     /// Whether this request should fail (drawn at random at `error_rate`).

@@ -332,3 +332,28 @@ fn agent_manifests_render() {
         assert!(y.contains(want), "{want} not rendered");
     }
 }
+
+#[test]
+fn a_node_gone_dark_is_reported_and_the_others_still_answer() {
+    let sim = SimProc::start(&["--fault", "down=worker1"]);
+    let out = kubetac(&sim, &["cores"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "partial results are not success"
+    );
+    assert!(
+        stderr.contains("node worker1") && stderr.contains("no route to host"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("smf-data/smf-service-n0-0"),
+        "worker2's cores still listed: {stdout}"
+    );
+    let e = err(&sim, &["node-logs", "worker1"]);
+    assert!(e.contains("no route to host"), "{e}");
+}

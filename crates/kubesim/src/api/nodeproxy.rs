@@ -22,6 +22,26 @@ pub(super) async fn node_proxy(
     if st.store.get(nodes, "", node).is_none() {
         return status::not_found(&RESOURCES[nodes], node);
     }
+    if st.faults.node_down(node) {
+        let ip = st
+            .store
+            .get(nodes, "", node)
+            .and_then(|o| {
+                o.value()
+                    .pointer("/status/addresses/0/address")
+                    .and_then(|a| a.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        return status::status(
+            503,
+            "ServiceUnavailable",
+            &format!(
+                "error trying to reach service: dial tcp {ip}:10250: connect: no route to host"
+            ),
+            None,
+        );
+    }
     let Some(root) = st.kubelet.node_root(node) else {
         return status::status(
             503,

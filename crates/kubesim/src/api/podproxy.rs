@@ -56,10 +56,17 @@ pub(super) async fn pod_proxy(
         .pointer("/spec/nodeName")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let agent = st.agents.get(node).filter(|_| is_agent && running);
+    let agent = st
+        .agents
+        .get(node)
+        .filter(|_| is_agent && running && !st.faults.node_down(node));
     let Some(router) = agent else {
         let msg = if !running {
             format!("pod {name} is not running")
+        } else if st.faults.node_down(node) {
+            format!(
+                "error trying to reach service: dial tcp {ip}:{port}: connect: no route to host"
+            )
         } else {
             format!(
                 "error trying to reach service: dial tcp {ip}:{port}: connect: connection refused"

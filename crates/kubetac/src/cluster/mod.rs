@@ -79,6 +79,10 @@ pub enum AccessError {
 #[derive(Clone)]
 pub struct Cluster {
     pub client: kube::Client,
+    /// The same connection without kube-rs's retries of 503/504/429: a
+    /// node or pod behind a proxy that does not answer is reported at
+    /// once, not retried until the time bound.
+    pub proxy_client: kube::Client,
     /// The namespace of the current context (or the pod's, in a cluster).
     pub default_namespace: String,
     pub server: String,
@@ -135,12 +139,20 @@ impl Cluster {
             .trim_end_matches('/')
             .to_string();
         let default_namespace = config.default_namespace.clone();
+        let mut proxy_config = config.clone();
+        proxy_config.default_retry = false;
         let client = kube::Client::try_from(config).map_err(|e| AccessError::Client {
             server: server.clone(),
             reason: root_cause(&e),
         })?;
+        let proxy_client =
+            kube::Client::try_from(proxy_config).map_err(|e| AccessError::Client {
+                server: server.clone(),
+                reason: root_cause(&e),
+            })?;
         Ok(Cluster {
             client,
+            proxy_client,
             default_namespace,
             server,
             context,
@@ -225,7 +237,7 @@ impl Cluster {
                 reason: format!("bad request path {path}: {e}"),
             })?;
         let fut = async {
-            let mut stream = self.client.request_stream(req).await?;
+            let mut stream = self.proxy_client.request_stream(req).await?;
             let mut buf = Vec::new();
             futures::AsyncReadExt::read_to_end(&mut stream, &mut buf)
                 .await
@@ -248,7 +260,7 @@ impl Cluster {
                 server: self.server.clone(),
                 reason: format!("bad request path {path}: {e}"),
             })?;
-        self.call(what, self.client.request_stream(req)).await
+        self.call(what, self.proxy_client.request_stream(req)).await
     }
 
     /// Lists page by page (`limit`/`continue`), yielding each page as it
