@@ -358,8 +358,14 @@ impl Kubelet {
                 ..
             } => {
                 let run = SignedDuration::try_from(*run).unwrap_or(SignedDuration::from_secs(60));
-                // The instance before the last crash, then the last one.
-                let last_start = *last_finished - run;
+                // The instance before the last crash, then the last one; a
+                // waiting container's last instance ran from `started_at` (what
+                // the API shows as lastState.terminated.startedAt).
+                let last_start = if *running_now || spec.started_at >= *last_finished {
+                    *last_finished - run
+                } else {
+                    spec.started_at
+                };
                 if n > 0 {
                     let prev_end = if *running_now {
                         *last_finished
@@ -616,7 +622,10 @@ impl Kubelet {
             ctr.running.store(false, Ordering::SeqCst);
         }
         let pid = 1000 + (hash64(&[&spec.pod_uid, &n.to_string()]) % 60000) as u32;
-        if let Err(e) = self.write_core(ctr, now, pid) {
+        // SIGKILL (an OOM kill) leaves no core dump.
+        if dumps_core(spec)
+            && let Err(e) = self.write_core(ctr, now, pid)
+        {
             tracing::warn!("writing a core dump for {}: {e}", spec.pod);
         }
         let started = self
@@ -916,6 +925,9 @@ impl Kubelet {
     }
 
     fn backfill_cores(&self, ctr: &Ctr, now: Timestamp) -> std::io::Result<()> {
+        if !dumps_core(&ctr.spec) {
+            return Ok(());
+        }
         let Behaviour::CrashLoop {
             run,
             backoff,
@@ -1352,6 +1364,17 @@ fn core_comm(spec: &ContainerSpec) -> String {
     match &spec.behaviour {
         Behaviour::CrashLoop { process, .. } if !process.is_empty() => process.clone(),
         _ => spec.container.chars().take(15).collect(),
+    }
+}
+
+/// Whether the container's crashes leave a core: not when it is killed
+/// (SIGKILL, exit 137: the OOM killer), which dumps nothing.
+fn dumps_core(spec: &ContainerSpec) -> bool {
+    match &spec.behaviour {
+        Behaviour::CrashLoop {
+            exit_code, signal, ..
+        } => *exit_code != 137 && *signal != Some(9),
+        _ => false,
     }
 }
 

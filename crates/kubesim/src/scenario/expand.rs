@@ -51,6 +51,17 @@ struct ObjRef {
     pod: Option<usize>,
 }
 
+impl ObjRef {
+    fn new(kind: &'static str, api_version: &'static str, uid: &str, pod: Option<usize>) -> Self {
+        ObjRef {
+            uid: uid.to_string(),
+            kind,
+            api_version,
+            pod,
+        }
+    }
+}
+
 pub(crate) struct Ctx<R: Rng> {
     now: Timestamp,
     ids: Ids<R>,
@@ -71,6 +82,8 @@ pub(crate) struct Ctx<R: Rng> {
     used_node_ports: HashSet<u16>,
     rr: usize,
     default_age: Age,
+    /// Pods that events refer to, by namespace.
+    event_pods: HashMap<String, HashSet<String>>,
 }
 
 /// Expands a scenario (random UIDs).
@@ -103,26 +116,56 @@ pub(crate) fn expand_with<R: Rng>(
         used_cluster_ips: HashSet::new(),
         used_node_ports: HashSet::new(),
         rr: 0,
+        event_pods: HashMap::new(),
         default_age: s
             .age
             .unwrap_or(Age::ago(std::time::Duration::from_secs(7 * 86400))),
     };
-    let t0 = std::time::Instant::now();
-    let pods: usize = s.workloads.iter().map(|w| w.pods.len().max(w.replicas.unwrap_or(1) as usize)).sum();
+    // Room for everything up front (capped: a typo such as replicas: 100000000
+    // should fail on its own, not in a reservation).
+    let pods: usize = s
+        .workloads
+        .iter()
+        .map(|w| w.pods.len().max(w.replicas.unwrap_or(1) as usize))
+        .sum::<usize>()
+        .min(1 << 21);
     let containers: usize = s
         .workloads
         .iter()
-        .map(|w| w.pods.len().max(w.replicas.unwrap_or(1) as usize) * (w.containers.len() + w.init_containers.len()))
-        .sum();
-    ctx.objects.reserve(s.nodes.len() + 2 * s.namespaces.len() + 2 * s.workloads.len() + pods + 2 * s.services.len() + s.events.len() + 64);
+        .map(|w| {
+            w.pods.len().max(w.replicas.unwrap_or(1) as usize)
+                * (w.containers.len() + w.init_containers.len())
+        })
+        .sum::<usize>()
+        .min(1 << 22);
+    ctx.objects.reserve(
+        s.nodes.len()
+            + 2 * s.namespaces.len()
+            + 2 * s.workloads.len()
+            + pods
+            + 2 * s.services.len()
+            + s.events.len()
+            + 64,
+    );
     ctx.containers.reserve(containers);
     ctx.pods.reserve(pods);
-    ctx.index.reserve(pods + s.workloads.len() * 2 + s.services.len() * 2 + 64);
+    ctx.index
+        .reserve(pods + s.workloads.len() * 2 + s.services.len() * 2 + 64);
     ctx.used_ips.reserve(pods + s.nodes.len() + 16);
     ctx.pod_labels.reserve(pods + 4 * s.workloads.len() + 16);
     ctx.node_info.reserve(s.nodes.len());
     ctx.node_order.reserve(s.nodes.len());
     ctx.nodes.reserve(s.nodes.len());
+    for e in &s.events {
+        if let (Some((kind, name)), Some(ns)) = (e.object.split_once('/'), &e.namespace)
+            && kind_of(kind).is_some_and(|(k, _, _)| k == "Pod")
+        {
+            ctx.event_pods
+                .entry(ns.clone())
+                .or_default()
+                .insert(name.to_string());
+        }
+    }
     ctx.reserve(s)?;
     for (i, n) in s.nodes.iter().enumerate() {
         ctx.node(n, i, &s.version)?;
@@ -133,7 +176,6 @@ pub(crate) fn expand_with<R: Rng>(
     for (i, w) in s.workloads.iter().enumerate() {
         ctx.workload(w, &format!("workloads[{i}] ({}/{})", w.namespace, w.name))?;
     }
-    eprintln!("workloads done {:?}", t0.elapsed());
     for (i, svc) in s.services.iter().enumerate() {
         ctx.service(
             svc,
@@ -158,7 +200,6 @@ pub(crate) fn expand_with<R: Rng>(
             &format!("secrets[{i}] ({}/{})", sec.namespace, sec.name),
         )?;
     }
-    eprintln!("services etc done {:?}", t0.elapsed());
     for (i, ev) in s.events.iter().enumerate() {
         ctx.event(ev, &format!("events[{i}]"))?;
     }
@@ -274,13 +315,11 @@ impl<R: Rng> Ctx<R> {
     fn register(
         &mut self,
         field: impl Display,
-        kind: &'static str,
-        api_version: &'static str,
         ns: &str,
         name: &str,
-        uid: &str,
-        pod: Option<usize>,
+        obj: ObjRef,
     ) -> Result<(), ScenarioError> {
+        let kind = obj.kind;
         let key = (kind, ns.to_string(), name.to_string());
         if self.index.contains_key(&key) {
             let what = if ns.is_empty() {
@@ -293,15 +332,7 @@ impl<R: Rng> Ctx<R> {
                 format!("duplicate {kind} {what}"),
             ));
         }
-        self.index.insert(
-            key,
-            ObjRef {
-                uid: uid.to_string(),
-                kind,
-                api_version,
-                pod,
-            },
-        );
+        self.index.insert(key, obj);
         Ok(())
     }
 
@@ -354,7 +385,7 @@ impl<R: Rng> Ctx<R> {
         check_name(&field, &n.name)?;
         let created = n.age.unwrap_or(self.default_age).at(self.now);
         let uid = self.ids.uid();
-        self.register(&field, "Node", "v1", "", &n.name, &uid, None)?;
+        self.register(&field, "", &n.name, ObjRef::new("Node", "v1", &uid, None))?;
         let cidr = match &n.pod_cidr {
             Some(c) => {
                 Cidr::parse(c).map_err(|e| ScenarioError::invalid(format!("{field}.podCIDR"), e))?
@@ -513,7 +544,12 @@ impl<R: Rng> Ctx<R> {
         check_name(&field, &ns.name)?;
         let created = ns.age.unwrap_or(self.default_age).at(self.now);
         let uid = self.ids.uid();
-        self.register(&field, "Namespace", "v1", "", &ns.name, &uid, None)?;
+        self.register(
+            &field,
+            "",
+            &ns.name,
+            ObjRef::new("Namespace", "v1", &uid, None),
+        )?;
         self.ns_created.insert(ns.name.clone(), created);
         let mut labels = ns.labels.clone();
         labels.insert("kubernetes.io/metadata.name".into(), ns.name.clone());
@@ -527,12 +563,9 @@ impl<R: Rng> Ctx<R> {
         let cm_uid = self.ids.uid();
         self.register(
             &field,
-            "ConfigMap",
-            "v1",
             &ns.name,
             "kube-root-ca.crt",
-            &cm_uid,
-            None,
+            ObjRef::new("ConfigMap", "v1", &cm_uid, None),
         )?;
         let mut meta = base_meta("kube-root-ca.crt", Some(&ns.name), &cm_uid, created);
         meta.insert("annotations".into(), json!({"kubernetes.io/description": "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."}));
@@ -603,10 +636,10 @@ impl<R: Rng> Ctx<R> {
                 ));
             }
         }
-        if let Some(node) = &w.node {
-            if !self.node_info.contains_key(node) {
-                return Err(self.unknown_node(&format!("{field}.node"), node));
-            }
+        if let Some(node) = &w.node
+            && !self.node_info.contains_key(node)
+        {
+            return Err(self.unknown_node(&format!("{field}.node"), node));
         }
         let created = w.age.map(|a| a.at(self.now)).unwrap_or(ns_created);
         let uid = self.ids.uid();
@@ -660,17 +693,19 @@ impl<R: Rng> Ctx<R> {
             String::new()
         };
         if w.kind != Kind::Pod {
-            self.register(field, kind, api, &w.namespace, &w.name, &uid, None)?;
+            self.register(
+                field,
+                &w.namespace,
+                &w.name,
+                ObjRef::new(kind, api, &uid, None),
+            )?;
         }
         if w.kind == Kind::Deployment {
             self.register(
                 field,
-                "ReplicaSet",
-                "apps/v1",
                 &w.namespace,
                 &rs_name,
-                &rs_uid,
-                None,
+                ObjRef::new("ReplicaSet", "apps/v1", &rs_uid, None),
             )?;
         }
 
@@ -766,11 +801,26 @@ impl<R: Rng> Ctx<R> {
             },
         )?;
         let owner = |kind: &str, name: &str, uid: &str, api: &str| json!({"apiVersion": api, "kind": kind, "name": name, "uid": uid, "controller": true, "blockOwnerDeletion": true});
+        // What every pod of the workload shares, built once.
+        let owner_ref = match w.kind {
+            Kind::Deployment => Some(owner("ReplicaSet", &rs_name, &rs_uid, "apps/v1")),
+            Kind::StatefulSet => Some(owner("StatefulSet", &w.name, &uid, "apps/v1")),
+            Kind::DaemonSet => Some(owner("DaemonSet", &w.name, &uid, "apps/v1")),
+            Kind::Pod => None,
+        };
+        let shared_labels_json = map_json(&shared_labels);
+        let shared_label_keys: Vec<u64> = shared_labels
+            .iter()
+            .map(|(k, v)| label_key(&w.namespace, k, v))
+            .collect();
         let mut ready = 0u32;
         let mut active = 0u32;
         let mut names = HashSet::new();
         for (j, e) in entries.iter().enumerate() {
-            let pfield = pods::PodField { workload: field, index: j };
+            let pfield = pods::PodField {
+                workload: field,
+                index: j,
+            };
             let pending = matches!(e.state, State::Pending(_));
             // node
             let node = if pending {
@@ -792,11 +842,18 @@ impl<R: Rng> Ctx<R> {
                 name = match (&e.name, w.kind) {
                     (Some(n), _) => n.clone(),
                     (None, Kind::Deployment) => {
-                        format!("{rs_name}-{}", e.suffix.clone().unwrap_or_else(|| self.ids.kube(5)))
+                        format!(
+                            "{rs_name}-{}",
+                            e.suffix.clone().unwrap_or_else(|| self.ids.kube(5))
+                        )
                     }
                     (None, Kind::StatefulSet) => format!("{}-{j}", w.name),
                     (None, Kind::DaemonSet) => {
-                        format!("{}-{}", w.name, e.suffix.clone().unwrap_or_else(|| self.ids.kube(5)))
+                        format!(
+                            "{}-{}",
+                            w.name,
+                            e.suffix.clone().unwrap_or_else(|| self.ids.kube(5))
+                        )
                     }
                     (None, Kind::Pod) if w.static_pod => match &node {
                         Some(n) => format!("{}-{n}", w.name),
@@ -814,7 +871,9 @@ impl<R: Rng> Ctx<R> {
                     break;
                 }
             }
-            check_name(pfield, &name)?;
+            if e.name.is_some() || e.suffix.is_some() {
+                check_name(pfield, &name)?;
+            }
             if !names.insert(name.clone()) {
                 return Err(ScenarioError::invalid(
                     format!("{pfield}.name"),
@@ -836,13 +895,7 @@ impl<R: Rng> Ctx<R> {
             let mut plabels = shared_labels.clone();
             let mut pannotations = shared_annotations.clone();
             let (own, hostname, daemon_node) = match w.kind {
-                Kind::Deployment => {
-                    (
-                        Some(owner("ReplicaSet", &rs_name, &rs_uid, "apps/v1")),
-                        None,
-                        None,
-                    )
-                }
+                Kind::Deployment => (owner_ref.clone(), None, None),
                 Kind::StatefulSet => {
                     let mut l = (*plabels).clone();
                     l.insert("apps.kubernetes.io/pod-index".into(), j.to_string());
@@ -850,19 +903,9 @@ impl<R: Rng> Ctx<R> {
                     l.insert("statefulset.kubernetes.io/pod-name".into(), name.clone());
                     plabels = Arc::new(l);
                     let sub = w.service_name.clone().unwrap_or_else(|| w.name.clone());
-                    (
-                        Some(owner("StatefulSet", &w.name, &uid, "apps/v1")),
-                        Some((name.clone(), sub)),
-                        None,
-                    )
+                    (owner_ref.clone(), Some((name.clone(), sub)), None)
                 }
-                Kind::DaemonSet => {
-                    (
-                        Some(owner("DaemonSet", &w.name, &uid, "apps/v1")),
-                        None,
-                        node.clone(),
-                    )
-                }
+                Kind::DaemonSet => (owner_ref.clone(), None, node.clone()),
                 Kind::Pod if w.static_pod => {
                     let n = node.clone().unwrap_or_default();
                     let nuid = self.node_info[&n].uid.clone();
@@ -885,12 +928,15 @@ impl<R: Rng> Ctx<R> {
                 }
                 Kind::Pod => (None, None, None),
             };
+            let labels_json =
+                Arc::ptr_eq(&plabels, &shared_labels).then(|| shared_labels_json.clone());
             let input = PodInput {
                 wl: w,
                 field: pfield,
                 name: name.clone(),
                 uid: pod_uid.clone(),
                 labels: plabels,
+                labels_json,
                 shape: shape.clone(),
                 annotations: pannotations,
                 owner: own,
@@ -906,7 +952,7 @@ impl<R: Rng> Ctx<R> {
                 lean: self.lean,
                 qos,
             };
-            if self.pods.len() % 512 == 0 {
+            if self.lean && self.pods.len().is_multiple_of(512) {
                 heap_headroom();
             }
             let (pod, rec, specs) =
@@ -918,20 +964,32 @@ impl<R: Rng> Ctx<R> {
                 }
             }
             let idx = self.pods.len();
-            self.register(
-                &pfield,
-                "Pod",
-                "v1",
-                &w.namespace,
-                &name,
-                &pod_uid,
-                Some(idx),
-            )?;
-            for (k, v) in rec.labels.iter() {
-                self.pod_labels
-                    .entry(label_key(&w.namespace, k, v))
-                    .or_default()
-                    .push(idx);
+            // Lean (scale) pods have generated, unique names: only those events
+            // refer to need to be found by name.
+            let wanted = || {
+                self.event_pods
+                    .get(&w.namespace)
+                    .is_some_and(|n| n.contains(&name))
+            };
+            if !self.lean || wanted() {
+                self.register(
+                    pfield,
+                    &w.namespace,
+                    &name,
+                    ObjRef::new("Pod", "v1", &pod_uid, Some(idx)),
+                )?;
+            }
+            if Arc::ptr_eq(&rec.labels, &shared_labels) {
+                for key in &shared_label_keys {
+                    self.pod_labels.entry(*key).or_default().push(idx);
+                }
+            } else {
+                for (k, v) in rec.labels.iter() {
+                    self.pod_labels
+                        .entry(label_key(&w.namespace, k, v))
+                        .or_default()
+                        .push(idx);
+                }
             }
             self.pods.push(rec);
             self.objects.push(pod);
@@ -1128,7 +1186,12 @@ impl<R: Rng> Ctx<R> {
         let ns_created = self.ns_created(field, &s.namespace)?;
         let created = s.age.map(|a| a.at(self.now)).unwrap_or(ns_created);
         let uid = self.ids.uid();
-        self.register(field, "Service", "v1", &s.namespace, &s.name, &uid, None)?;
+        self.register(
+            field,
+            &s.namespace,
+            &s.name,
+            ObjRef::new("Service", "v1", &uid, None),
+        )?;
         let type_ = s.type_.clone().unwrap_or_else(|| "ClusterIP".into());
         if !["ClusterIP", "NodePort", "LoadBalancer"].contains(&type_.as_str()) {
             return Err(ScenarioError::invalid(
@@ -1261,12 +1324,9 @@ impl<R: Rng> Ctx<R> {
         let ep_uid = self.ids.uid();
         self.register(
             field,
-            "Endpoints",
-            "v1",
             &s.namespace,
             &s.name,
-            &ep_uid,
-            None,
+            ObjRef::new("Endpoints", "v1", &ep_uid, None),
         )?;
         let mut ep_labels = labels.clone();
         if headless {
@@ -1300,7 +1360,7 @@ impl<R: Rng> Ctx<R> {
         if s.selector.is_some() {
             let mut ready = Vec::new();
             let mut not_ready = Vec::new();
-            let mut last_change = created;
+            let last_change = created;
             for i in &selected {
                 let r = &self.pods[*i];
                 let Some(ip) = &r.ip else { continue };
@@ -1323,7 +1383,6 @@ impl<R: Rng> Ctx<R> {
                 } else {
                     not_ready.push(Value::Object(a))
                 }
-                last_change = last_change.max(created);
             }
             if !ready.is_empty() || !not_ready.is_empty() {
                 let first = selected.iter().map(|i| &self.pods[*i]).find(|r| r.serving);
@@ -1367,12 +1426,9 @@ impl<R: Rng> Ctx<R> {
         let uid = self.ids.uid();
         self.register(
             field,
-            "Ingress",
-            "networking.k8s.io/v1",
             &g.namespace,
             &g.name,
-            &uid,
-            None,
+            ObjRef::new("Ingress", "networking.k8s.io/v1", &uid, None),
         )?;
         if g.rules.is_empty() {
             return Err(ScenarioError::invalid(
@@ -1442,7 +1498,12 @@ impl<R: Rng> Ctx<R> {
         let ns_created = self.ns_created(field, &c.namespace)?;
         let created = c.age.map(|a| a.at(self.now)).unwrap_or(ns_created);
         let uid = self.ids.uid();
-        self.register(field, "ConfigMap", "v1", &c.namespace, &c.name, &uid, None)?;
+        self.register(
+            field,
+            &c.namespace,
+            &c.name,
+            ObjRef::new("ConfigMap", "v1", &uid, None),
+        )?;
         let mut meta = base_meta(&c.name, Some(&c.namespace), &uid, created);
         put_map(&mut meta, "labels", &c.labels);
         put_map(&mut meta, "annotations", &c.annotations);
@@ -1455,7 +1516,12 @@ impl<R: Rng> Ctx<R> {
         let ns_created = self.ns_created(field, &s.namespace)?;
         let created = s.age.map(|a| a.at(self.now)).unwrap_or(ns_created);
         let uid = self.ids.uid();
-        self.register(field, "Secret", "v1", &s.namespace, &s.name, &uid, None)?;
+        self.register(
+            field,
+            &s.namespace,
+            &s.name,
+            ObjRef::new("Secret", "v1", &uid, None),
+        )?;
         let b64 = base64::engine::general_purpose::STANDARD;
         let mut data: BTreeMap<String, Value> = BTreeMap::new();
         for (k, v) in &s.data {
@@ -1523,13 +1589,13 @@ impl<R: Rng> Ctx<R> {
                 )
             })?;
         let rec = obj.pod.map(|i| self.pods[i].clone());
-        if let (Some(c), Some(r)) = (&e.container, &rec) {
-            if !r.shape.images.iter().any(|(n, _)| n == c) {
-                return Err(ScenarioError::invalid(
-                    format!("{field}.container"),
-                    format!("pod {name} has no container {c:?}"),
-                ));
-            }
+        if let (Some(c), Some(r)) = (&e.container, &rec)
+            && !r.shape.images.iter().any(|(n, _)| n == c)
+        {
+            return Err(ScenarioError::invalid(
+                format!("{field}.container"),
+                format!("pod {name} has no container {c:?}"),
+            ));
         }
         let field_path = e.field_path.clone().or_else(|| {
             e.container
@@ -1574,7 +1640,8 @@ impl<R: Rng> Ctx<R> {
             ));
         }
         let image = rec.as_ref().and_then(|r| {
-            r.shape.images
+            r.shape
+                .images
                 .iter()
                 .find(|(n, _)| Some(n) == e.container.as_ref())
                 .or(r.shape.images.first())

@@ -31,6 +31,8 @@ pub(crate) struct PodInput<'a> {
     pub name: String,
     pub uid: String,
     pub labels: Arc<Map>,
+    /// `labels` as JSON, when the workload already built it.
+    pub labels_json: Option<Value>,
     pub shape: Arc<PodShape>,
     pub annotations: Arc<Map>,
     pub owner: Option<Value>,
@@ -94,9 +96,22 @@ pub(crate) fn shape_of(wl: &model::Workload) -> Arc<PodShape> {
         ports: wl
             .containers
             .iter()
-            .flat_map(|c| c.ports.iter().map(move |pt| (c.name.clone(), pt.name.clone(), pt.port, pt.protocol.clone())))
+            .flat_map(|c| {
+                c.ports.iter().map(move |pt| {
+                    (
+                        c.name.clone(),
+                        pt.name.clone(),
+                        pt.port,
+                        pt.protocol.clone(),
+                    )
+                })
+            })
             .collect(),
-        images: wl.containers.iter().map(|c| (c.name.clone(), c.image.clone())).collect(),
+        images: wl
+            .containers
+            .iter()
+            .map(|c| (c.name.clone(), c.image.clone()))
+            .collect(),
     })
 }
 
@@ -746,10 +761,8 @@ fn container_json(
     }
     let (req, lim) = effective_resources(c);
     let mut res = JMap::new();
-    if !lim.is_empty() {
-        if !lean {
-            res.insert("limits".into(), map_json(&lim));
-        }
+    if !lim.is_empty() && !lean {
+        res.insert("limits".into(), map_json(&lim));
     }
     if !req.is_empty() {
         res.insert("requests".into(), map_json(&req));
@@ -938,10 +951,10 @@ pub(crate) fn spec_json(
 /// Makes a base pod spec this pod's: its service-account volume, node, hostname, affinity.
 fn personalize(spec: &mut Value, api_volume: &str, p: &PodInput) {
     let rename = |v: Option<&mut Value>| {
-        if let Some(v) = v.and_then(Value::as_array_mut).and_then(|a| a.last_mut()) {
-            if v["name"] == API_VOLUME {
-                v["name"] = api_volume.into();
-            }
+        if let Some(v) = v.and_then(Value::as_array_mut).and_then(|a| a.last_mut())
+            && v["name"] == API_VOLUME
+        {
+            v["name"] = api_volume.into();
         }
     };
     rename(spec.get_mut("volumes"));
@@ -1022,10 +1035,7 @@ fn status_json<R: Rng>(
 ) -> Value {
     let mut m = JMap::new();
     m.insert("name".into(), c.name.as_str().into());
-    let last_id = plan
-        .last
-        .as_ref()
-        .map(|_| ids.container_id());
+    let last_id = plan.last.as_ref().map(|_| ids.container_id());
     let obj = |k: &str, v: JMap<String, Value>| {
         let mut m = JMap::new();
         m.insert(k.into(), Value::Object(v));
@@ -1119,15 +1129,21 @@ pub(crate) fn build_pod<R: Rng>(
         );
         meta.insert("deletionGracePeriodSeconds".into(), grace.into());
     }
-    meta.insert("labels".into(), map_json(&p.labels));
-    if !p.annotations.is_empty() && !(p.lean && wl.containers.len() == 1) {
+    let labels_json = p.labels_json.take().unwrap_or_else(|| map_json(&p.labels));
+    meta.insert("labels".into(), labels_json);
+    let single = p.lean && wl.containers.len() == 1;
+    if !p.annotations.is_empty() && !single {
         meta.insert("annotations".into(), map_json(&p.annotations));
     }
     if let Some(o) = p.owner.take() {
         meta.insert("ownerReferences".into(), Value::Array(vec![o]));
     }
 
-    let api_volume = if p.lean { String::new() } else { format!("kube-api-access-{}", ids.kube(5)) };
+    let api_volume = if p.lean {
+        String::new()
+    } else {
+        format!("kube-api-access-{}", ids.kube(5))
+    };
     let mut spec = p.base_spec.clone();
     personalize(&mut spec, &api_volume, &p);
 
@@ -1155,138 +1171,149 @@ pub(crate) fn build_pod<R: Rng>(
         .map(|(c, _)| c.name.as_str())
         .collect();
     // Running pods created at the same second have the same conditions: build them once.
-    let cache_key = matches!(p.state, State::Running).then(|| (c0.as_second(), wl.init_containers.is_empty()));
+    let cache_key =
+        matches!(p.state, State::Running).then(|| (c0.as_second(), wl.init_containers.is_empty()));
     let cached = cache_key.and_then(|k| digests.conditions.get(&k).cloned());
     let conds = match cached {
         Some(c) => c,
         None => {
-        let mut conds = Vec::new();
-        if pending {
-            let message = match p.state {
-                State::Pending(pd) => pd.message.clone(),
-                _ => None,
-            };
-            conds.push(cond(
+            let mut conds = Vec::new();
+            if pending {
+                let message = match p.state {
+                    State::Pending(pd) => pd.message.clone(),
+                    _ => None,
+                };
+                conds.push(cond(
                 "PodScheduled",
                 false,
                 c0,
                 Some("Unschedulable"),
                 Some(message.unwrap_or_else(|| "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.".into())),
             ));
-        } else {
-            let sandbox = !matches!(p.state, State::ContainerCreating);
-            let ready_at = |pl: &Plan| match &pl.state {
-                CState::Running { started, .. } => plus(*started, READY_AFTER),
-                CState::Terminated(t) => t.finished,
-                CState::Waiting { .. } => pl
-                    .last
-                    .as_ref()
-                    .map(|t| t.finished)
-                    .unwrap_or(plus(c0, READY_AFTER)),
-            };
-            let transition = main_plans
-                .iter()
-                .map(ready_at)
-                .max()
-                .unwrap_or(plus(c0, READY_AFTER))
-                .min(secs(now).max(c0));
-            if evicted {
-                let (msg, at) = match p.state {
-                    State::Evicted(e) => (e.message.clone(), e.at.map(|a| a.at(now))),
-                    _ => (None, None),
-                };
-                let at = at.unwrap_or(transition).max(c0);
-                let short = msg
-                    .as_deref()
-                    .and_then(|m| m.split(". ").next())
-                    .map(|s| format!("{}.", s.trim_end_matches('.')))
-                    .unwrap_or_else(|| "The node was low on resource: memory.".into());
-                conds.push(cond(
-                    "DisruptionTarget",
-                    true,
-                    at,
-                    Some("TerminationByKubelet"),
-                    Some(short),
-                ));
-                conds.push(cond("PodReadyToStartContainers", false, at, None, None));
-                conds.push(cond("Initialized", true, plus(c0, 2), None, None));
-                conds.push(cond("Ready", false, at, Some("PodFailed"), None));
-                conds.push(cond("ContainersReady", false, at, Some("PodFailed"), None));
             } else {
-                conds.push(cond(
-                    "PodReadyToStartContainers",
-                    sandbox && !completed,
-                    if completed { transition } else { plus(c0, 5) },
-                    None,
-                    None,
-                ));
-                let init_pending: Vec<&str> = wl
+                let sandbox = !matches!(p.state, State::ContainerCreating);
+                let ready_at = |pl: &Plan| match &pl.state {
+                    CState::Running { started, .. } => plus(*started, READY_AFTER),
+                    CState::Terminated(t) => t.finished,
+                    CState::Waiting { .. } => pl
+                        .last
+                        .as_ref()
+                        .map(|t| t.finished)
+                        .unwrap_or(plus(c0, READY_AFTER)),
+                };
+                let transition = main_plans
+                    .iter()
+                    .map(ready_at)
+                    .max()
+                    .unwrap_or(plus(c0, READY_AFTER))
+                    .min(secs(now).max(c0));
+                if evicted {
+                    let (msg, at) = match p.state {
+                        State::Evicted(e) => (e.message.clone(), e.at.map(|a| a.at(now))),
+                        _ => (None, None),
+                    };
+                    let at = at.unwrap_or(transition).max(c0);
+                    let short = msg
+                        .as_deref()
+                        .and_then(|m| m.split(". ").next())
+                        .map(|s| format!("{}.", s.trim_end_matches('.')))
+                        .unwrap_or_else(|| "The node was low on resource: memory.".into());
+                    conds.push(cond(
+                        "DisruptionTarget",
+                        true,
+                        at,
+                        Some("TerminationByKubelet"),
+                        Some(short),
+                    ));
+                    conds.push(cond("PodReadyToStartContainers", false, at, None, None));
+                    conds.push(cond("Initialized", true, plus(c0, 2), None, None));
+                    conds.push(cond("Ready", false, at, Some("PodFailed"), None));
+                    conds.push(cond("ContainersReady", false, at, Some("PodFailed"), None));
+                } else {
+                    conds.push(cond(
+                        "PodReadyToStartContainers",
+                        sandbox && !completed,
+                        if completed { transition } else { plus(c0, 5) },
+                        None,
+                        None,
+                    ));
+                    let init_pending: Vec<&str> = wl
                     .init_containers
                     .iter()
                     .zip(&init_plans)
                     .filter(|(_, pl)| !matches!(&pl.state, CState::Terminated(t) if t.exit_code == 0))
                     .map(|(c, _)| c.name.as_str())
                     .collect();
-                if init_pending.is_empty() {
-                    conds.push(cond(
-                        "Initialized",
-                        true,
-                        plus(
+                    if init_pending.is_empty() {
+                        conds.push(cond(
+                            "Initialized",
+                            true,
+                            plus(
+                                c0,
+                                if wl.init_containers.is_empty() {
+                                    2
+                                } else {
+                                    INIT_END
+                                },
+                            ),
+                            None,
+                            None,
+                        ));
+                    } else {
+                        conds.push(cond(
+                            "Initialized",
+                            false,
                             c0,
-                            if wl.init_containers.is_empty() {
-                                2
-                            } else {
-                                INIT_END
-                            },
-                        ),
-                        None,
-                        None,
-                    ));
-                } else {
-                    conds.push(cond(
-                        "Initialized",
-                        false,
-                        c0,
-                        Some("ContainersNotInitialized"),
-                        Some(format!(
-                            "containers with incomplete status: [{}]",
-                            init_pending.join(" ")
-                        )),
-                    ));
+                            Some("ContainersNotInitialized"),
+                            Some(format!(
+                                "containers with incomplete status: [{}]",
+                                init_pending.join(" ")
+                            )),
+                        ));
+                    }
+                    if completed {
+                        conds.push(cond("Ready", false, transition, Some("PodCompleted"), None));
+                        conds.push(cond(
+                            "ContainersReady",
+                            false,
+                            transition,
+                            Some("PodCompleted"),
+                            None,
+                        ));
+                    } else if unready.is_empty() {
+                        conds.push(cond("Ready", true, transition, None, None));
+                        conds.push(cond("ContainersReady", true, transition, None, None));
+                    } else {
+                        let msg =
+                            format!("containers with unready status: [{}]", unready.join(" "));
+                        conds.push(cond(
+                            "Ready",
+                            false,
+                            transition,
+                            Some("ContainersNotReady"),
+                            Some(msg.clone()),
+                        ));
+                        conds.push(cond(
+                            "ContainersReady",
+                            false,
+                            transition,
+                            Some("ContainersNotReady"),
+                            Some(msg),
+                        ));
+                    }
                 }
-                if completed {
-                    conds.push(cond("Ready", false, transition, Some("PodCompleted"), None));
-                    conds.push(cond(
-                        "ContainersReady",
-                        false,
-                        transition,
-                        Some("PodCompleted"),
-                        None,
-                    ));
-                } else if unready.is_empty() {
-                    conds.push(cond("Ready", true, transition, None, None));
-                    conds.push(cond("ContainersReady", true, transition, None, None));
-                } else {
-                    let msg = format!("containers with unready status: [{}]", unready.join(" "));
-                    conds.push(cond(
-                        "Ready",
-                        false,
-                        transition,
-                        Some("ContainersNotReady"),
-                        Some(msg.clone()),
-                    ));
-                    conds.push(cond(
-                        "ContainersReady",
-                        false,
-                        transition,
-                        Some("ContainersNotReady"),
-                        Some(msg),
-                    ));
+                conds.push(cond("PodScheduled", true, c0, None, None));
+            }
+
+            if p.lean {
+                // Lean pods keep the conditions kubectl and triage read.
+                conds.retain(|c| c["type"] != "PodReadyToStartContainers");
+                for c in &mut conds {
+                    if let Some(m) = c.as_object_mut() {
+                        m.remove("lastProbeTime");
+                    }
                 }
             }
-            conds.push(cond("PodScheduled", true, c0, None, None));
-        }
-
             let conds = Value::Array(conds);
             if let Some(k) = cache_key {
                 digests.conditions.insert(k, conds.clone());
@@ -1350,14 +1377,33 @@ pub(crate) fn build_pod<R: Rng>(
     pod.insert("status".into(), Value::Object(st));
     let pod = Value::Object(pod);
 
-    // container specs for the node simulator
+    let terminating = matches!(p.state, State::Terminating(_));
+    let ready = !pending && !evicted && !completed && unready.is_empty() && !main_plans.is_empty();
+    let serving = has_ip && !evicted && !completed && !terminating && phase != "Failed";
+    let active = phase != "Failed" && phase != "Succeeded";
+    let (rec, specs) = records(&p, &init_plans, &main_plans, ip, ready, serving, active);
+    Ok((pod, rec, specs))
+}
+
+/// The pod's record and its containers' specs for the node simulator.
+fn records(
+    p: &PodInput,
+    init_plans: &[Plan],
+    main_plans: &[Plan],
+    ip: Option<String>,
+    ready: bool,
+    serving: bool,
+    active: bool,
+) -> (PodRec, Vec<ContainerSpec>) {
+    let wl = p.wl;
+    let ns = wl.namespace.as_str();
     let mut specs = Vec::new();
     if let Some((node, _)) = &p.node {
         for (c, pl) in wl
             .init_containers
             .iter()
-            .zip(&init_plans)
-            .chain(wl.containers.iter().zip(&main_plans))
+            .zip(init_plans)
+            .chain(wl.containers.iter().zip(main_plans))
         {
             let mut log = if pl.log { log_spec(c) } else { None };
             if let (Some(l), Some(h)) = (&mut log, pl.stopped_history) {
@@ -1378,9 +1424,6 @@ pub(crate) fn build_pod<R: Rng>(
             });
         }
     }
-
-    let terminating = matches!(p.state, State::Terminating(_));
-    let ready = !pending && !evicted && !completed && unready.is_empty() && !main_plans.is_empty();
     let rec = PodRec {
         namespace: ns.to_string(),
         name: p.name.clone(),
@@ -1389,11 +1432,11 @@ pub(crate) fn build_pod<R: Rng>(
         ip,
         node: p.node.as_ref().map(|(n, _)| n.clone()),
         ready,
-        serving: has_ip && !evicted && !completed && !terminating && phase != "Failed",
+        serving,
         shape: p.shape.clone(),
-        active: phase != "Failed" && phase != "Succeeded",
+        active,
     };
-    Ok((pod, rec, specs))
+    (rec, specs)
 }
 
 /// Resolves a service's target port against a pod's container ports.

@@ -100,8 +100,8 @@ fn state_for(status: &str, k: usize) -> State {
         "CrashLoopBackOff" => State::CrashLoop(CrashLoop {
             restarts: Some(1 + (k % 30) as u32),
             run: Some(Dur(Duration::from_secs(20 + k % 100))),
-            exit_code: Some(if k % 3 == 0 { 139 } else { 2 }),
-            signal: Some(if k % 3 == 0 { 11 } else { 6 }),
+            exit_code: Some(if k.is_multiple_of(3) { 139 } else { 2 }),
+            signal: Some(if k.is_multiple_of(3) { 11 } else { 6 }),
             last_finished: ago(30 + k % 600),
             ..Default::default()
         }),
@@ -523,7 +523,9 @@ fn split(model: Scenario, parts: usize) -> Vec<Scenario> {
         out[part(&s.namespace)].services.push(s);
     }
     for e in model.events {
-        out[part(e.namespace.as_deref().unwrap_or_default())].events.push(e);
+        out[part(e.namespace.as_deref().unwrap_or_default())]
+            .events
+            .push(e);
     }
     out
 }
@@ -537,7 +539,10 @@ fn split(model: Scenario, parts: usize) -> Vec<Scenario> {
 pub fn scale(nodes: usize, pods: usize, now: Timestamp) -> World {
     // Building 100 000 pods is mostly memory allocation: use the cores.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts = cores.clamp(1, 4).min(nodes.max(1)).min(NAMESPACES.len());
+    let parts = (2 * cores)
+        .clamp(2, 8)
+        .min(nodes.max(1))
+        .min(NAMESPACES.len());
     let models = split(scale_model(nodes, pods), parts);
     let worlds: Vec<World> = std::thread::scope(|scope| {
         let handles: Vec<_> = models
@@ -550,7 +555,10 @@ pub fn scale(nodes: usize, pods: usize, now: Timestamp) -> World {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("scale expansion panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("scale expansion panicked"))
+            .collect()
     });
     let mut merged = World {
         cluster: "scale".into(),

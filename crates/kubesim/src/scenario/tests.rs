@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use rand::SeedableRng;
 use serde_json::Value;
 
 use super::units::{Age, PortRef, PortSpec, go_duration, parse_duration};
@@ -170,7 +169,7 @@ fn human(d: Duration) -> String {
     }
     let m = s / 60;
     if m < 10 {
-        return if s % 60 == 0 {
+        return if s.is_multiple_of(60) {
             format!("{m}m")
         } else {
             format!("{m}m{}s", s % 60)
@@ -181,7 +180,7 @@ fn human(d: Duration) -> String {
     }
     let h = s / 3600;
     if h < 8 {
-        return if m % 60 == 0 {
+        return if m.is_multiple_of(60) {
             format!("{h}h")
         } else {
             format!("{h}h{}m", m % 60)
@@ -191,7 +190,7 @@ fn human(d: Duration) -> String {
         return format!("{h}h");
     }
     if h < 24 * 8 {
-        return if h % 24 == 0 {
+        return if h.is_multiple_of(24) {
             format!("{}d", h / 24)
         } else {
             format!("{}d{}h", h / 24, h % 24)
@@ -1366,23 +1365,15 @@ fn startup_and_panic_lines() {
 }
 
 #[test]
-#[ignore]
-fn scale_timing() {
-    let t = Instant::now();
-    let m = scale::scale_model(1000, 20_000);
-    eprintln!("model {:?}", t.elapsed());
-    let t = Instant::now();
-    let w = expand::expand_with(&m, now(), true, rand::rngs::SmallRng::seed_from_u64(1)).unwrap();
-    eprintln!("expand {:?} {}", t.elapsed(), w.objects.len());
-}
-
-#[test]
 fn scale_builds_fast_with_the_status_mix() {
     let started = Instant::now();
     let w = scale(5000, 100_000, now());
     let took = started.elapsed();
+    eprintln!("scale(5000, 100000) built in {took:?}");
+    // A few seconds on a quiet machine (debug build); the bound is loose
+    // because tests share two cores: it catches a blow-up, not jitter.
     assert!(
-        took < Duration::from_secs(10),
+        took < Duration::from_secs(60),
         "scale(5000, 100000) took {took:?}"
     );
     assert_eq!(w.nodes.len(), 5000);
@@ -1418,12 +1409,4 @@ fn scale_builds_fast_with_the_status_mix() {
     assert!(w.of_kind("Deployment").count() > 100 && w.of_kind("StatefulSet").count() > 100);
     let small = scale(3, 50, now());
     assert_eq!(small.of_kind("Pod").count(), 50);
-}
-
-#[test]
-#[ignore]
-fn dump_scale_pod() {
-    let w = scale(3, 50, now());
-    let p = w.of_kind("Pod").next().unwrap();
-    println!("{}", serde_json::to_string_pretty(p).unwrap());
 }

@@ -102,15 +102,16 @@ fn unescape_comm(s: &str) -> String {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b.get(i + 1) == Some(&b'x') {
-            if let Some(v) = s
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b.get(i + 1) == Some(&b'x')
+            && let Some(v) = s
                 .get(i + 2..i + 4)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 4;
-                continue;
-            }
+        {
+            out.push(v);
+            i += 4;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -170,6 +171,7 @@ mod tests {
     const BOOT: &str = "60f62888075e66cf42f2f96d83879798";
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn names() {
         let cases: Vec<(String, Result<(&str, u32, u32, i64, &str), ParseError>)> = vec![
             (

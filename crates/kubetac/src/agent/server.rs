@@ -247,10 +247,10 @@ async fn serve_file(p: &Path, headers: &HeaderMap) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    if status == StatusCode::PARTIAL_CONTENT {
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
-            h.insert(header::CONTENT_RANGE, v);
-        }
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}"))
+    {
+        h.insert(header::CONTENT_RANGE, v);
     }
     resp
 }

@@ -262,13 +262,13 @@ pub fn cores(a: CoresArgs) -> anyhow::Result<ExitCode> {
 /// The time at the start of a log line, when it has one we can read:
 /// RFC 3339 (CRI files, kubelet JSON) or syslog's `Nov 29 03:15:59`.
 pub fn line_time(l: &str, year: i16) -> Option<jiff::Timestamp> {
-    if let Some(first) = l.split_whitespace().next() {
-        if let Ok(t) = first.parse::<jiff::Timestamp>() {
-            return Some(t);
-        }
+    if let Some(first) = l.split_whitespace().next()
+        && let Ok(t) = first.parse::<jiff::Timestamp>()
+    {
+        return Some(t);
     }
     let stamp = l.get(..15)?;
-    jiff::civil::DateTime::strptime("%Y %b %e %H:%M:%S", &format!("{year} {stamp}"))
+    jiff::civil::DateTime::strptime("%Y %b %e %H:%M:%S", format!("{year} {stamp}"))
         .ok()?
         .to_zoned(jiff::tz::TimeZone::UTC)
         .ok()

@@ -303,13 +303,13 @@ async fn from_kubeconfig(
         .clone()
         .or_else(|| kc.current_context.clone())
         .unwrap_or_default();
-    if let Some(want) = &opts.context {
-        if !known.contains(want) {
-            return Err(AccessError::UnknownContext {
-                context: want.clone(),
-                known,
-            });
-        }
+    if let Some(want) = &opts.context
+        && !known.contains(want)
+    {
+        return Err(AccessError::UnknownContext {
+            context: want.clone(),
+            known,
+        });
     }
     let cfg = kube::Config::from_custom_kubeconfig(kc, opts)
         .await

@@ -682,6 +682,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn table_of_causes() {
         let crashloop = base(
             json!({"phase": "Running", "containerStatuses": [{"name": "c", "image": "img:1", "imageID": "", "ready": false, "restartCount": 5,

@@ -338,22 +338,22 @@ pub async fn node_log(cl: &Cluster, node: &str, file: Option<&str>) -> anyhow::R
                     AccessError::Forbidden(m) => anyhow::anyhow!("reading node logs needs `get` on nodes/proxy or on pods/proxy (for the kubetac agent); both were refused: {m}"),
                     other => other.into(),
                 })?;
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
-                if let Some(entries) = v["entries"].as_array() {
-                    return Ok(NodeLog::Listing(
-                        entries
-                            .iter()
-                            .filter_map(|e| {
-                                let n = e["name"].as_str()?;
-                                Some(if e["dir"].as_bool() == Some(true) {
-                                    format!("{n}/")
-                                } else {
-                                    n.to_string()
-                                })
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b)
+                && let Some(entries) = v["entries"].as_array()
+            {
+                return Ok(NodeLog::Listing(
+                    entries
+                        .iter()
+                        .filter_map(|e| {
+                            let n = e["name"].as_str()?;
+                            Some(if e["dir"].as_bool() == Some(true) {
+                                format!("{n}/")
+                            } else {
+                                n.to_string()
                             })
-                            .collect(),
-                    ));
-                }
+                        })
+                        .collect(),
+                ));
             }
             Ok(NodeLog::File(b))
         }
