@@ -550,7 +550,14 @@ fn sim_runs_a_command_and_passes_its_exit_status() {
         .args(["sim", "--", "kubetac", "triage", "-A"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("smf-data/smf-service-n0-0") && stdout.contains("cee-cee: healthy"), "{stdout}");
+    assert!(
+        stdout.contains("smf-data/smf-service-n0-0") && stdout.contains("cee-cee: healthy"),
+        "{stdout}"
+    );
 }

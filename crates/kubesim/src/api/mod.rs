@@ -300,7 +300,15 @@ async fn route(
                 if method != Method::GET {
                     return status::method_not_allowed();
                 }
-                podproxy::pod_proxy(st, t.namespace.unwrap_or_default(), name, &t.tail, headers, raw_query).await
+                podproxy::pod_proxy(
+                    st,
+                    t.namespace.unwrap_or_default(),
+                    name,
+                    &t.tail,
+                    headers,
+                    raw_query,
+                )
+                .await
             }
             ("nodes", "proxy") => {
                 if method != Method::GET {

@@ -3,8 +3,8 @@
 
 mod agent;
 mod clusterlogs;
-mod nodes;
 pub mod inspect;
+mod nodes;
 mod sim;
 
 use std::process::ExitCode;

@@ -137,7 +137,10 @@ pub fn run(a: SimArgs) -> anyhow::Result<ExitCode> {
         bookmark_interval: a.bookmark_interval,
         // Each simulated node runs the real node agent over its directory.
         agent: Some(std::sync::Arc::new(|node: &str, root: &std::path::Path| {
-            crate::agent::server::app(crate::agent::server::AgentConfig { root: root.to_path_buf(), node_name: node.to_string() })
+            crate::agent::server::app(crate::agent::server::AgentConfig {
+                root: root.to_path_buf(),
+                node_name: node.to_string(),
+            })
         })),
     };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
