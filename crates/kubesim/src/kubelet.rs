@@ -1267,11 +1267,10 @@ impl Kubelet {
             "containerStatuses": statuses,
             "qosClass": "BestEffort",
         });
-        let obj = self.store.create(pod).map_err(|e| match e {
-            crate::store::StoreError::AlreadyExists { name, .. } => AdmitError::Exists(name),
-            other => AdmitError::Invalid(other.to_string()),
-        })?;
         let interval = self.cfg.log_interval.unwrap_or(Duration::from_secs(1));
+        // Registered before the pod is visible, so a log request that follows
+        // the pod's creation at once finds the writer's log (and is woken).
+        let mut ctrs = Vec::new();
         for c in &containers {
             let cname = c["name"].as_str().unwrap_or_default().to_string();
             let spec = ContainerSpec {
@@ -1312,10 +1311,30 @@ impl Kubelet {
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert((ns.clone(), name.clone(), cname), ctr.clone());
+            ctrs.push(ctr);
+        }
+        let created = self.store.create(pod).map_err(|e| match e {
+            crate::store::StoreError::AlreadyExists { name, .. } => AdmitError::Exists(name),
+            other => AdmitError::Invalid(other.to_string()),
+        });
+        let obj = match created {
+            Ok(o) => o,
+            Err(e) => {
+                let mut map = self.ctrs.write().unwrap_or_else(|e| e.into_inner());
+                for c in &ctrs {
+                    map.remove(&(
+                        c.spec.namespace.clone(),
+                        c.spec.pod.clone(),
+                        c.spec.container.clone(),
+                    ));
+                }
+                return Err(e);
+            }
+        };
+        for c in ctrs {
             // Pods created at run time always write: they are few.
             let me = self.clone();
-            let c2 = ctr.clone();
-            tokio::spawn(async move { me.writer(c2).await });
+            tokio::spawn(async move { me.writer(c).await });
         }
         Ok(obj)
     }

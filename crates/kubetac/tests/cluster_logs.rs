@@ -614,6 +614,11 @@ fn nothing_is_lost_or_repeated_when_every_stream_is_cut_and_requests_fail() {
     assert!(cuts >= 100, "only {cuts} cuts: {summary}");
     assert!(failures > 0, "{summary}");
     let check = SeqCheck::json(&out);
+    eprintln!(
+        "fault test: {summary}; {} lines with seq checked over {} containers",
+        check.lines,
+        check.last.len()
+    );
     assert!(check.last.len() >= 25, "{} containers", check.last.len());
     check.assert_clean(summary);
     // The crash-looping pod was followed across its restarts.
@@ -726,4 +731,32 @@ fn head_ends_it_cleanly_and_a_slow_reader_costs_no_memory() {
     let lines = out.lock().unwrap().clone();
     assert!(lines.len() > 10_000, "{} lines", lines.len());
     SeqCheck::text(&lines).assert_clean("after the stall");
+}
+
+#[test]
+fn a_refused_stream_is_said_in_one_line_and_the_rest_goes_on() {
+    // RBAC forbids pods/log: each container says why it is not followed.
+    let sim = SimProc::start(&["--fault", "forbid=pods/log"]);
+    let (out, err) = run_once(
+        &sim,
+        &["^smf-", "-n", "smf-data", "--no-follow", "--tail", "1"],
+    );
+    assert!(out.is_empty(), "{out:?}");
+    let refused: Vec<&String> = err.iter().filter(|l| l.contains("forbidden")).collect();
+    assert_eq!(refused.len(), 5, "{err:?}");
+    for l in &refused {
+        assert!(
+            l.starts_with("kubetac: smf-") && l.contains("pods/log"),
+            "{l}"
+        );
+    }
+    // Listing pods is what is forbidden: one clear error, non-zero exit.
+    let sim = SimProc::start(&["--fault", "forbid=pods"]);
+    let out = command(&sim, &["^smf-", "-n", "smf-data"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("forbidden"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

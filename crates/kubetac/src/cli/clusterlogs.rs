@@ -270,16 +270,14 @@ fn http2_client(config: &kube::Config) -> Result<kube::Client, kube::Error> {
         .https_or_http()
         .enable_all_versions()
         .wrap_connector(http);
-    let client = hyper_util::client::legacy::Client::builder(
-        hyper_util::rt::TokioExecutor::new(),
-    )
-    .timer(hyper_util::rt::TokioTimer::new())
-    // Small windows per stream: a stream that is not read holds little.
-    .http2_initial_stream_window_size(256 * 1024)
-    .http2_initial_connection_window_size(4 * 1024 * 1024)
-    .http2_keep_alive_interval(Duration::from_secs(30))
-    .http2_keep_alive_timeout(Duration::from_secs(20))
-    .build::<_, kube::client::Body>(https);
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .timer(hyper_util::rt::TokioTimer::new())
+        // Small windows per stream: a stream that is not read holds little.
+        .http2_initial_stream_window_size(256 * 1024)
+        .http2_initial_connection_window_size(4 * 1024 * 1024)
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .http2_keep_alive_timeout(Duration::from_secs(20))
+        .build::<_, kube::client::Body>(https);
     let service = tower::ServiceBuilder::new()
         .layer(config.base_uri_layer())
         .option_layer(config.auth_layer()?)

@@ -34,11 +34,22 @@ const LIST_ATTEMPTS: u32 = 6;
 
 /// A tail's state in its pod's entry. Ended tails are remembered so that a
 /// later update of the pod does not start them again (and print it twice).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 enum TailState {
-    Running,
+    /// Aborted a grace period after its pod is deleted, if it has not
+    /// ended by itself (its stream ends when the container stops).
+    Running(tokio::task::AbortHandle),
     Ended,
 }
+
+impl TailState {
+    fn running(&self) -> bool {
+        matches!(self, TailState::Running(_))
+    }
+}
+
+/// How long a deleted pod's tails may still deliver their last lines.
+const DELETE_GRACE: Duration = Duration::from_secs(2);
 
 struct Entry {
     /// The pod as last reported; the tails watch it.
@@ -366,12 +377,14 @@ impl Fanout {
                 fmt,
                 existing,
             );
-            entry.tails.insert(name.to_string(), TailState::Running);
             let (uid, cname) = (view.uid.clone(), name.to_string());
-            self.tails.spawn(async move {
+            let abort = self.tails.spawn(async move {
                 let end = tail.run().await;
                 (uid, cname, label, end)
             });
+            entry
+                .tails
+                .insert(name.to_string(), TailState::Running(abort));
         }
     }
 
@@ -385,14 +398,51 @@ impl Fanout {
             gone.deleted = true;
             *v = Arc::new(gone);
         });
-        if !e.tails.values().any(|s| *s == TailState::Running) {
+        for t in e.tails.values() {
+            if let TailState::Running(abort) = t {
+                let abort = abort.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(DELETE_GRACE).await;
+                    abort.abort();
+                });
+            }
+        }
+        if !e.tails.values().any(TailState::running) {
             self.pods.remove(uid);
         }
     }
 
+    /// The pod UID, container and label of the tail task `id`.
+    fn find_tail(&self, id: tokio::task::Id) -> Option<(String, String, String)> {
+        self.pods.iter().find_map(|(uid, e)| {
+            e.tails.iter().find_map(|(c, t)| match t {
+                TailState::Running(a) if a.id() == id => {
+                    let view = e.tx.borrow();
+                    let src = Source {
+                        namespace: &view.namespace,
+                        pod: &view.name,
+                        container: c,
+                        node: &view.node,
+                        name_container: false,
+                        name_namespace: self.sh.opts.all_namespaces,
+                    };
+                    Some((uid.clone(), c.clone(), format::label(&src)))
+                }
+                _ => None,
+            })
+        })
+    }
+
     fn ended(&mut self, done: Result<(String, String, String, End), tokio::task::JoinError>) {
-        let (uid, container, label, _end) = match done {
-            Ok(d) => d,
+        let (uid, container, label) = match done {
+            Ok((uid, container, label, _end)) => (uid, container, label),
+            Err(e) if e.is_cancelled() => {
+                // Aborted after its pod's deletion grace period.
+                let Some((uid, container, label)) = self.find_tail(e.id()) else {
+                    return;
+                };
+                (uid, container, label)
+            }
             Err(e) => {
                 // A tail that panicked is a bug; the others carry on.
                 self.sh.say(&format!("kubetac: a log tail failed: {e}"));
@@ -402,7 +452,7 @@ impl Fanout {
         self.sh.say(&format!("- {label}"));
         if let Some(e) = self.pods.get_mut(&uid) {
             e.tails.insert(container, TailState::Ended);
-            if e.deleted && !e.tails.values().any(|s| *s == TailState::Running) {
+            if e.deleted && !e.tails.values().any(TailState::running) {
                 self.pods.remove(&uid);
             }
         }

@@ -140,32 +140,43 @@ fn writer(sh: &Shared, mut out: Box<dyn Write + Send>) -> io::Result<()> {
 impl SinkHandle {
     /// Appends `data` (whole lines), waiting while the buffer is full.
     pub async fn write(&self, data: &[u8]) -> Result<(), Closed> {
+        // Usually there is room: no waiter is registered for that.
+        if self.try_write(data)? {
+            return Ok(());
+        }
         let sh = &*self.shared;
         loop {
             let room = sh.room.notified();
             tokio::pin!(room);
-            // Registered before looking, so a wake-up between the look and
-            // the wait is not lost.
+            // Registered before looking again, so a wake-up between the look
+            // and the wait is not lost.
             room.as_mut().enable();
-            {
-                let mut st = sh.lock();
-                if let Some(kind) = st.failed {
-                    return Err(Closed(kind));
-                }
-                let before = st.data.len();
-                // A write bigger than the whole buffer goes in alone.
-                if before + data.len() <= sh.capacity || before == 0 {
-                    st.data.extend_from_slice(data);
-                    let after = st.data.len();
-                    drop(st);
-                    if before == 0 || (before < sh.capacity / 2 && after >= sh.capacity / 2) {
-                        sh.more.notify_one();
-                    }
-                    return Ok(());
-                }
+            if self.try_write(data)? {
+                return Ok(());
             }
             room.await;
         }
+    }
+
+    /// Appends `data` if there is room; false if it must wait.
+    fn try_write(&self, data: &[u8]) -> Result<bool, Closed> {
+        let sh = &*self.shared;
+        let mut st = sh.lock();
+        if let Some(kind) = st.failed {
+            return Err(Closed(kind));
+        }
+        let before = st.data.len();
+        // A write bigger than the whole buffer goes in alone.
+        if before + data.len() > sh.capacity && before > 0 {
+            return Ok(false);
+        }
+        st.data.extend_from_slice(data);
+        let after = st.data.len();
+        drop(st);
+        if before == 0 || (before < sh.capacity / 2 && after >= sh.capacity / 2) {
+            sh.more.notify_one();
+        }
+        Ok(true)
     }
 
     /// Resolves when the output failed (the reader went away).

@@ -9,11 +9,9 @@
 //! first the tail reads the pod again: a stream is never taken for the
 //! continuation of an instance that has meanwhile been replaced.
 
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::AsyncReadExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
 use tokio::sync::watch;
@@ -26,8 +24,6 @@ use super::rotated;
 use super::{Shared, Stats};
 use crate::cluster::{AccessError, Cluster};
 
-/// How long a deleted pod's streams may still deliver their last lines.
-const DELETE_GRACE: Duration = Duration::from_secs(2);
 /// A pod read older than this is read again before choosing an instance.
 const STALE: Duration = Duration::from_secs(1);
 /// A follow stream silent for this long is reopened (resumed): a connection
@@ -38,16 +34,6 @@ const IDLE_REOPEN: Duration = Duration::from_secs(300);
 const MAX_LINE: usize = 1 << 20;
 /// Bytes read from a stream at a time.
 const READ_CHUNK: usize = 64 * 1024;
-/// After a read smaller than this (a stream that trickles), the next read
-/// waits [`READ_LINGER`]: at hundreds of streams, reading each line as it
-/// comes costs a wake-up, a read and an ACK per line.
-const LINGER_BELOW: usize = 16 * 1024;
-/// Longest a line waits in the socket for company: well under what a person
-/// notices.
-const READ_LINGER: Duration = Duration::from_millis(100);
-/// How long reads go on after the first of a round, for the chunks that
-/// came with it.
-const READ_BURST: Duration = Duration::from_millis(2);
 /// Instance IDs remembered as done (a crash loop makes many).
 const DONE_KEPT: usize = 8;
 /// Tries at reading rotated files before saying lines may be missing.
@@ -70,7 +56,6 @@ pub enum End {
 enum Pump {
     Eof,
     Broken(String),
-    Deleted,
     Output,
 }
 
@@ -358,7 +343,6 @@ impl Tail {
                         tokio::time::sleep(self.backoff.next_delay()).await;
                     }
                 }
-                Pump::Deleted => return Err(End::Deleted),
                 Pump::Output => return Err(End::Output),
             }
         }
@@ -372,58 +356,41 @@ impl Tail {
         pos: &mut Position,
         follow: bool,
     ) -> (Pump, bool) {
+        use std::future::Future;
+        use std::task::Poll;
         use tokio::time::{Instant, sleep};
         let mut reader = std::pin::pin!(reader);
         self.split.clear();
         let mut progressed = false;
-        // Resolves once, when the pod is deleted (or its entry dropped).
-        let mut rx = self.pod_rx.clone();
-        let gone = async move {
-            loop {
-                if rx.changed().await.is_err() || rx.borrow().deleted {
-                    return;
-                }
-            }
-        };
-        let mut gone = std::pin::pin!(gone);
-        let mut gone_seen = false;
-        let mut grace: Option<Pin<Box<tokio::time::Sleep>>> = None;
-        // One timer for idleness and one for pacing reads, reset rather than
-        // made anew for every read: the timers are per stream, not per line.
+        // One timer for the whole stream, pushed back only when it fires: a
+        // timer per read would cost more than the read.
         let mut last_data = Instant::now();
         let idle = sleep(IDLE_REOPEN);
         let mut idle = std::pin::pin!(idle);
-        // Pacing: Reading until `burst` ends (reset while lines come), then
-        // lingering until `linger` ends.
-        let linger = sleep(Duration::ZERO);
-        let mut linger = std::pin::pin!(linger);
-        let mut lingering = false;
-        let burst = sleep(Duration::from_secs(3600));
-        let mut burst = std::pin::pin!(burst);
-        let mut bursting = false;
         loop {
             enum Got {
                 Data(usize),
                 Eof,
                 Err(String),
-                Gone,
-                GraceOver,
                 IdleCheck,
-                Read,
-                Pause,
             }
-            let got = tokio::select! {
-                r = reader.read(&mut self.buf), if !lingering => match r {
-                    Ok(0) => Got::Eof,
-                    Ok(n) => Got::Data(n),
-                    Err(e) => Got::Err(e.to_string()),
-                },
-                _ = &mut linger, if lingering => Got::Read,
-                _ = &mut burst, if bursting => Got::Pause,
-                _ = &mut gone, if !gone_seen => Got::Gone,
-                _ = async { if let Some(g) = grace.as_mut() { g.await } }, if grace.is_some() => Got::GraceOver,
-                _ = &mut idle => Got::IdleCheck,
-            };
+            // The stream first, and the timer only when the stream has
+            // nothing: most wake-ups bring a line.
+            let buf = &mut self.buf;
+            let got = std::future::poll_fn(|cx| {
+                if let Poll::Ready(r) = reader.as_mut().poll_read(cx, buf) {
+                    return Poll::Ready(match r {
+                        Ok(0) => Got::Eof,
+                        Ok(n) => Got::Data(n),
+                        Err(e) => Got::Err(e.to_string()),
+                    });
+                }
+                match idle.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Got::IdleCheck),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await;
             match got {
                 Got::Data(n) => {
                     last_data = Instant::now();
@@ -448,22 +415,7 @@ impl Tail {
                             return (Pump::Output, progressed);
                         }
                     }
-                    // A trickle, not a backlog: take what has already come
-                    // (the client hands it over chunk by chunk), then let
-                    // more gather in the socket before reading again, so
-                    // that one wake-up, one read and one ACK serve several
-                    // lines.
-                    if follow && n < LINGER_BELOW && !bursting && std::env::var_os("XL0").is_none() {
-                        bursting = true;
-                        burst.as_mut().reset(last_data + READ_BURST);
-                    }
                 }
-                Got::Pause => {
-                    bursting = false;
-                    lingering = true;
-                    linger.as_mut().reset(Instant::now() + std::env::var("XL").ok().and_then(|v| v.parse().ok()).map(Duration::from_millis).unwrap_or(READ_LINGER));
-                }
-                Got::Read => lingering = false,
                 Got::Eof => {
                     // A complete read may end without a newline (the
                     // instance's last, partial line); a follow stream that
@@ -487,11 +439,6 @@ impl Tail {
                     }
                     idle.as_mut().reset(last_data + IDLE_REOPEN);
                 }
-                Got::Gone => {
-                    gone_seen = true;
-                    grace = Some(Box::pin(sleep(DELETE_GRACE)));
-                }
-                Got::GraceOver => return (Pump::Deleted, progressed),
             }
         }
     }
