@@ -292,13 +292,7 @@ impl Kubelet {
             return Ok(l.clone());
         }
         let _guard = ctr.life.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(l) = ctr.log.get() {
-            return Ok(l.clone());
-        }
-        let log = self.open_log(&ctr.spec)?;
-        self.backfill(ctr, &log, now)?;
-        let _ = ctr.log.set(log.clone());
-        Ok(log)
+        self.materialize_unlocked(ctr, now)
     }
 
     fn next_seq(ctr: &Ctr) -> u64 {
@@ -690,7 +684,7 @@ impl Kubelet {
                 spec.container, spec.pod, spec.namespace, spec.pod_uid
             ),
         );
-        self.syslog(
+        self.syslog_at(
             &spec.node,
             now,
             &format!(
@@ -702,6 +696,7 @@ impl Kubelet {
         );
     }
 
+    /// `materialize` for a caller that already holds `ctr.life`.
     fn materialize_unlocked(
         &self,
         ctr: &Ctr,
@@ -1024,10 +1019,6 @@ impl Kubelet {
         Ok(())
     }
 
-    fn syslog(&self, node: &str, at: Timestamp, msg: &str) {
-        self.syslog_at(node, at, msg);
-    }
-
     fn syslog_at(&self, node: &str, at: Timestamp, msg: &str) {
         let Some(n) = self.nodes.get(node) else {
             return;
@@ -1053,7 +1044,7 @@ impl Kubelet {
             }
             let now = Timestamp::now();
             for name in self.nodes.keys() {
-                self.syslog(
+                self.syslog_at(
                     name,
                     now,
                     &format!(
@@ -1139,12 +1130,6 @@ impl Kubelet {
                 "process_stats": {"process_count": containers_len(&p)},
             }));
         }
-        let boot = self
-            .nodes
-            .get(node)
-            .map(|n| n.spec.boot_id.clone())
-            .unwrap_or_default();
-        let _ = boot;
         json!({
             "node": {
                 "nodeName": node,

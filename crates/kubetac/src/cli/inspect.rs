@@ -211,7 +211,9 @@ async fn connect(c: &ClusterArgs) -> anyhow::Result<Cluster> {
     Ok(Cluster::connect(&c.target()).await?)
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// The runtime every cluster command runs on (two workers: the machines
+/// operators use are small, and the work is waiting on the API server).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

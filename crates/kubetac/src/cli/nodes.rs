@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::inspect::{ClusterArgs, parse_since, parse_time};
+use super::inspect::{ClusterArgs, parse_since, parse_time, runtime};
 use crate::cluster::Cluster;
 use crate::inspect::table::Table;
 use crate::nodes;
@@ -84,14 +84,6 @@ pub struct NodeLogsArgs {
     since_time: Option<jiff::Timestamp>,
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
 fn human_size(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = b as f64;
@@ -122,9 +114,9 @@ pub fn cores(a: CoresArgs) -> anyhow::Result<ExitCode> {
         }
         return runtime()?.block_on(async move {
             let cl = Cluster::connect(&cluster.target()).await?;
-            let n = if output.as_deref() == Some(std::path::Path::new("-")) {
+            if output.as_deref() == Some(std::path::Path::new("-")) {
                 let mut out = tokio::io::stdout();
-                nodes::download_core(&cl, &node, &file, &mut out).await?
+                nodes::download_core(&cl, &node, &file, &mut out).await?;
             } else {
                 let path = output.unwrap_or_else(|| PathBuf::from(&file));
                 // Written beside the target and renamed: no half core left behind.
@@ -139,15 +131,13 @@ pub fn cores(a: CoresArgs) -> anyhow::Result<ExitCode> {
                             .await
                             .with_context(|| format!("renaming to {}", path.display()))?;
                         eprintln!("{}: {} from {node}", path.display(), human_size(n));
-                        n
                     }
                     Err(e) => {
                         let _ = tokio::fs::remove_file(&tmp).await;
                         return Err(e);
                     }
                 }
-            };
-            let _ = n;
+            }
             Ok(ExitCode::SUCCESS)
         });
     }
