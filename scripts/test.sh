@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the integration tests drive as real clients.
-packages=(ca-certificates wget curl openssh-client)
+# Debian packages the integration tests drive as real clients (prometheus
+# also provides promtool, for the simulator's backfilled Prometheus).
+packages=(ca-certificates wget curl openssh-client prometheus chromium sshpass)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,8 +10,10 @@
 pub mod api;
 pub mod fault;
 pub mod kubelet;
+pub mod metrics;
 pub mod node;
 pub mod printers;
+pub mod prometheus;
 pub mod resources;
 pub mod scenario;
 pub mod selector;
@@ -20,4 +22,4 @@ pub mod store;
 pub mod tls;
 
 pub use fault::Faults;
-pub use sim::{Scenario, Sim, SimConfig, SimError};
+pub use sim::{Scenario, ServiceUpstream, Sim, SimConfig, SimError};

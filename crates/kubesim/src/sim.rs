@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{self, ApiState};
+use crate::api::{self, ApiState, ServiceUpstreams};
 use crate::fault::Faults;
 use crate::kubelet::{Kubelet, KubeletConfig};
+use crate::metrics::{self, CrashTimings};
+use crate::prometheus::{Prometheus, PrometheusError};
 use crate::scenario::{self, World};
 use crate::store::Store;
 use crate::tls;
@@ -30,6 +32,43 @@ pub enum Scenario {
 /// kubetac passes its real agent here; kubesim depends on nothing of it.
 pub type AgentFactory = Arc<dyn Fn(&str, &std::path::Path) -> axum::Router + Send + Sync>;
 
+/// How much history the simulator's Prometheus holds, ending at the start.
+pub const PROMETHEUS_HISTORY: Duration = Duration::from_secs(3 * 3600);
+
+/// A Service whose proxy (`services/{name}[:port]/proxy/...`) forwards to
+/// a real HTTP server on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUpstream {
+    pub namespace: String,
+    pub name: String,
+    /// `http://host:port[/prefix]`.
+    pub url: String,
+}
+
+impl std::str::FromStr for ServiceUpstream {
+    type Err = String;
+
+    /// `NAMESPACE/NAME=URL`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "{s:?}: expected NAMESPACE/NAME=URL, like cee-cee/prometheus=http://127.0.0.1:9090"
+            )
+        };
+        let (svc, url) = s.split_once('=').ok_or_else(bad)?;
+        let (namespace, name) = svc.split_once('/').ok_or_else(bad)?;
+        if namespace.is_empty() || name.is_empty() || name.contains('/') {
+            return Err(bad());
+        }
+        api::parse_upstream(url).map_err(|e| format!("{s:?}: {e}"))?;
+        Ok(ServiceUpstream {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            url: url.to_string(),
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct SimConfig {
     pub scenario: Scenario,
@@ -48,6 +87,14 @@ pub struct SimConfig {
     /// When set, every node runs this agent as a DaemonSet pod in namespace
     /// `kubetac`, reachable through the pod proxy.
     pub agent: Option<AgentFactory>,
+    /// Services whose proxy forwards to a real server; every other Service
+    /// answers 503 "no endpoints available", as one without endpoints does.
+    pub service_upstreams: Vec<ServiceUpstream>,
+    /// Run a real Prometheus (Debian's `prometheus` package) holding the last
+    /// [`PROMETHEUS_HISTORY`] of synthetic container metrics, behind the
+    /// proxy of the Service named `prometheus` (one in namespace `monitoring`
+    /// is added when the scenario has none).
+    pub prometheus: bool,
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -58,6 +105,8 @@ impl std::fmt::Debug for SimConfig {
             .field("state_dir", &self.state_dir)
             .field("faults", &self.faults)
             .field("agent", &self.agent.is_some())
+            .field("service_upstreams", &self.service_upstreams)
+            .field("prometheus", &self.prometheus)
             .finish_non_exhaustive()
     }
 }
@@ -76,6 +125,8 @@ impl Default for SimConfig {
             log_max_files: 5,
             bookmark_interval: Duration::from_secs(10),
             agent: None,
+            service_upstreams: Vec::new(),
+            prometheus: false,
         }
     }
 }
@@ -103,10 +154,16 @@ pub enum SimError {
     /// The world has an object the store refuses.
     #[error("loading the world: {0}")]
     Load(#[from] crate::store::StoreError),
+    /// A service upstream names no Service of the world, or no usable URL.
+    #[error("service upstream {0}")]
+    ServiceUpstream(String),
+    /// The simulator's Prometheus could not be prepared or started.
+    #[error(transparent)]
+    Prometheus(#[from] PrometheusError),
 }
 
 /// A running simulated cluster. Dropping it without `stop` leaves the
-/// server running until the runtime ends.
+/// server running until the runtime ends (its Prometheus, if any, is killed).
 pub struct Sim {
     pub addr: SocketAddr,
     pub cluster: String,
@@ -122,6 +179,10 @@ pub struct Sim {
     shutdown: CancellationToken,
     handle: axum_server::Handle<SocketAddr>,
     server: tokio::task::JoinHandle<()>,
+    api: Arc<ApiState>,
+    prometheus: Option<Prometheus>,
+    prometheus_service: Option<(String, String)>,
+    crash_timings: Arc<CrashTimings>,
 }
 
 fn temp_state_dir() -> PathBuf {
@@ -165,10 +226,72 @@ impl Sim {
         if cfg.agent.is_some() {
             add_agent_daemonset(&mut world, now);
         }
+        let prometheus_svc = cfg.prometheus.then(|| prometheus_service(&mut world, now));
+        let crash_timings = Arc::new(metrics::crash_timings(&world.containers));
         let store = Arc::new(Store::default());
         let pods = world.objects.iter().filter(|o| o["kind"] == "Pod").count();
         let nodes = world.nodes.len();
         store.load(world.objects)?;
+        // Upstreams and Prometheus come before the kubelets start, so that a
+        // refusal leaves nothing running.
+        let services = ServiceUpstreams::default();
+        for u in &cfg.service_upstreams {
+            if store
+                .get(
+                    crate::resources::index_of("services"),
+                    &u.namespace,
+                    &u.name,
+                )
+                .is_none()
+            {
+                return Err(SimError::ServiceUpstream(format!(
+                    "{}/{}: the scenario has no such Service",
+                    u.namespace, u.name
+                )));
+            }
+            services.set(&u.namespace, &u.name, &u.url).map_err(|e| {
+                SimError::ServiceUpstream(format!("{}/{}: {e}", u.namespace, u.name))
+            })?;
+        }
+        let prometheus = match prometheus_svc.clone() {
+            None => None,
+            Some((ns, name)) => {
+                let (store, timings) = (store.clone(), crash_timings.clone());
+                let from =
+                    now - jiff::SignedDuration::try_from(PROMETHEUS_HISTORY).unwrap_or_default();
+                let p = Prometheus::start(&state_dir.join("prometheus"), move |out| {
+                    metrics::write_openmetrics(
+                        &store,
+                        &timings,
+                        from,
+                        now,
+                        metrics::DEFAULT_STEP,
+                        out,
+                    )
+                })
+                .await;
+                let p = match p {
+                    Ok(p) => p,
+                    Err(e) => {
+                        if temp {
+                            let _ = std::fs::remove_dir_all(&state_dir);
+                        }
+                        return Err(e.into());
+                    }
+                };
+                // An upstream the caller named for the same Service wins.
+                let named = cfg
+                    .service_upstreams
+                    .iter()
+                    .any(|u| u.namespace == ns && u.name == name);
+                if !named {
+                    services
+                        .set(&ns, &name, p.url())
+                        .map_err(|e| SimError::ServiceUpstream(format!("{ns}/{name}: {e}")))?;
+                }
+                Some(p)
+            }
+        };
         let shutdown = CancellationToken::new();
         let mut kcfg = KubeletConfig::new(state_dir.clone());
         kcfg.log_interval = cfg.log_interval;
@@ -219,9 +342,10 @@ impl Sim {
             bookmark_interval: cfg.bookmark_interval,
             shutdown: shutdown.clone(),
             agents,
+            services,
         });
         let _ = state.server_address.set(addr.to_string());
-        let app = api::app(state);
+        let app = api::app(state.clone());
         let handle = axum_server::Handle::new();
         let rustls_cfg =
             axum_server::tls_rustls::RustlsConfig::from_config(identity.server_config.clone());
@@ -248,6 +372,10 @@ impl Sim {
             shutdown,
             handle,
             server: task,
+            api: state,
+            prometheus,
+            prometheus_service: prometheus_svc,
+            crash_timings,
         })
     }
 
@@ -263,9 +391,62 @@ impl Sim {
         self.nodes
     }
 
+    /// The simulator's Prometheus (`http://127.0.0.1:PORT`), when
+    /// `SimConfig::prometheus` started one.
+    pub fn prometheus_url(&self) -> Option<&str> {
+        self.prometheus.as_ref().map(Prometheus::url)
+    }
+
+    /// The Service (namespace, name) whose proxy reaches the simulator's
+    /// Prometheus, when it runs one.
+    pub fn prometheus_service(&self) -> Option<(&str, &str)> {
+        self.prometheus_service
+            .as_ref()
+            .map(|(ns, n)| (ns.as_str(), n.as_str()))
+    }
+
+    /// Routes a Service's proxy to `url` (`http://host:port[/prefix]`) from
+    /// now on, replacing any earlier upstream.
+    pub fn set_service_upstream(
+        &self,
+        namespace: &str,
+        name: &str,
+        url: &str,
+    ) -> Result<(), SimError> {
+        let what = format!("{namespace}/{name}");
+        if self
+            .store
+            .get(crate::resources::index_of("services"), namespace, name)
+            .is_none()
+        {
+            return Err(SimError::ServiceUpstream(format!(
+                "{what}: the scenario has no such Service"
+            )));
+        }
+        self.api
+            .services
+            .set(namespace, name, url)
+            .map_err(|e| SimError::ServiceUpstream(format!("{what}: {e}")))
+    }
+
+    /// Writes the synthetic metric history of the cluster as it is now over
+    /// [from, to] in OpenMetrics text (see [`metrics::write_openmetrics`]).
+    pub fn write_metrics_history(
+        &self,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+        step: Duration,
+        out: impl std::io::Write,
+    ) -> std::io::Result<()> {
+        metrics::write_openmetrics(&self.store, &self.crash_timings, from, to, step, out)
+    }
+
     /// Stops serving: open watches and log streams end, the state directory
     /// is removed if it was a temporary one.
     pub async fn stop(self) {
+        if let Some(p) = self.prometheus {
+            p.stop().await;
+        }
         self.shutdown.cancel();
         self.kubelet.stop();
         self.handle.graceful_shutdown(Some(Duration::from_secs(2)));
@@ -274,6 +455,41 @@ impl Sim {
             let _ = std::fs::remove_dir_all(&self.state_dir);
         }
     }
+}
+
+/// The Service the simulator's Prometheus is reached through: the
+/// scenario's own `prometheus` (the first by namespace), else a new
+/// `monitoring/prometheus` with port web:9090, as the common charts name it.
+fn prometheus_service(world: &mut World, now: jiff::Timestamp) -> (String, String) {
+    use serde_json::json;
+    let mut found: Vec<String> = world
+        .of_kind("Service")
+        .filter(|s| s["metadata"]["name"] == "prometheus")
+        .filter_map(|s| s["metadata"]["namespace"].as_str().map(str::to_string))
+        .collect();
+    found.sort();
+    if let Some(ns) = found.into_iter().next() {
+        return (ns, "prometheus".into());
+    }
+    let created = (now - jiff::SignedDuration::from_hours(24))
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let has_ns = world
+        .objects
+        .iter()
+        .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == "monitoring");
+    if !has_ns {
+        world.objects.push(json!({"kind": "Namespace", "apiVersion": "v1",
+            "metadata": {"name": "monitoring", "uid": crate::kubelet::uuid_like("ns/monitoring"), "creationTimestamp": created, "labels": {"kubernetes.io/metadata.name": "monitoring"}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}));
+    }
+    world.objects.push(json!({"kind": "Service", "apiVersion": "v1",
+        "metadata": {"name": "prometheus", "namespace": "monitoring", "uid": crate::kubelet::uuid_like("svc/monitoring/prometheus"), "creationTimestamp": created, "labels": {"app.kubernetes.io/name": "prometheus"}},
+        "spec": {"ports": [{"name": "web", "protocol": "TCP", "port": 9090, "targetPort": 9090}], "selector": {"app.kubernetes.io/name": "prometheus"},
+            "clusterIP": "10.96.90.90", "clusterIPs": ["10.96.90.90"], "type": "ClusterIP", "sessionAffinity": "None",
+            "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack", "internalTrafficPolicy": "Cluster"},
+        "status": {"loadBalancer": {}}}));
+    ("monitoring".into(), "prometheus".into())
 }
 
 /// The node agent's DaemonSet and one pod per node, as `deploy/agent/`

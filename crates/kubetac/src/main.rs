@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod agent;
 mod cli;
 mod cluster;
+mod debugpkg;
 mod inspect;
 mod logs;
 mod nodes;

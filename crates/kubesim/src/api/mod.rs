@@ -1,7 +1,8 @@
 //! The HTTP face of the simulated cluster: routing like kube-apiserver's
 //! (`/api/v1/...`, `/apis/{group}/{version}/...`), bearer-token
 //! authentication, fault injection, and the handlers for discovery, objects
-//! (get, list, watch, Table), pod logs and the kubelet's node proxy.
+//! (get, list, watch, Table), pod logs, the kubelet's node proxy and the
+//! pod and service proxies.
 //!
 //! `app()` returns a plain `Router`, so handlers are tested without a socket.
 
@@ -15,6 +16,9 @@ mod nodeproxy;
 mod objects;
 mod podproxy;
 pub mod status;
+mod svcproxy;
+
+pub use svcproxy::{ServiceUpstreams, parse_upstream};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,6 +50,8 @@ pub struct ApiState {
     pub shutdown: CancellationToken,
     /// The node agents the pod proxy reaches, by node name.
     pub agents: HashMap<String, Router>,
+    /// Where the service proxy forwards, by Service.
+    pub services: ServiceUpstreams,
 }
 
 pub fn app(state: Arc<ApiState>) -> Router {
@@ -118,7 +124,7 @@ async fn handle(
     if let Some(r) = forbidden(&st, &method, &target, &params) {
         return r;
     }
-    route(&st, method, target, &headers, &params, body, uri.query()).await
+    route(&st, method, target, &headers, &params, body, &uri).await
 }
 
 /// The 403 RBAC gives, for resources `--fault forbid=` names.
@@ -270,7 +276,7 @@ async fn route(
     headers: &HeaderMap,
     params: &Params,
     body: Bytes,
-    raw_query: Option<&str>,
+    uri: &Uri,
 ) -> Response {
     match (t.name, t.sub) {
         (None, _) => match method {
@@ -306,9 +312,25 @@ async fn route(
                     name,
                     &t.tail,
                     headers,
-                    raw_query,
+                    uri.query(),
                 )
                 .await
+            }
+            ("services", "proxy") => {
+                if method != Method::GET && method != Method::POST {
+                    return status::method_not_allowed();
+                }
+                let req = svcproxy::ProxyRequest {
+                    method,
+                    namespace: t.namespace.unwrap_or_default(),
+                    id: name,
+                    tail: &t.tail,
+                    trailing_slash: uri.path().ends_with('/'),
+                    headers,
+                    query: uri.query(),
+                    body,
+                };
+                svcproxy::service_proxy(st, req).await
             }
             ("nodes", "proxy") => {
                 if method != Method::GET {

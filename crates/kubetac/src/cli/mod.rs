@@ -3,8 +3,9 @@
 
 mod agent;
 mod clusterlogs;
+mod debugpkg;
 pub mod inspect;
-mod nodes;
+pub mod nodes;
 mod sim;
 
 use std::process::ExitCode;
@@ -50,6 +51,10 @@ pub enum Command {
         #[command(subcommand)]
         command: clusterlogs::ClusterCommand,
     },
+    /// Debug packages: gather cores, logs, metrics, stats and config for a
+    /// time window (`create`), follow it (`status`), `list` and `delete` them.
+    #[command(name = "tac-debug-pkg")]
+    TacDebugPkg(Box<debugpkg::DebugPkgArgs>),
     /// Run the built-in simulated cluster (kubesim): a Kubernetes API server
     /// and kubelets on loopback that kubectl and kubetac can use.
     Sim(Box<sim::SimArgs>),
@@ -104,6 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Urls(a) => inspect::urls(a),
         Command::Triage(a) => inspect::triage(a),
         Command::Cluster { command } => clusterlogs::run(command),
+        Command::TacDebugPkg(a) => debugpkg::run(*a),
         Command::Sim(a) => sim::run(*a),
         Command::Cores(a) => nodes::cores(*a),
         Command::NodeLogs(a) => nodes::node_logs(*a),

@@ -8,14 +8,16 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use kubesim::{Faults, Scenario, Sim, SimConfig};
+use kubesim::{Faults, Scenario, ServiceUpstream, Sim, SimConfig};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   kubetac sim                                  # serve the guide's SMF cluster until Ctrl-C
   kubetac sim -- kubectl get pods -n smf-data  # run one command against it, then stop
   kubetac sim --nodes 5000 --pods 100000       # a generated scale cluster
-  kubetac sim --fault cut-lines=50 --fault error-rate=0.05,error-code=429")]
+  kubetac sim --fault cut-lines=50 --fault error-rate=0.05,error-code=429
+  kubetac sim --prometheus                     # plus a real Prometheus with 3h of metrics
+  kubetac sim --service-upstream cee-cee/prometheus=http://127.0.0.1:9090")]
 pub struct SimArgs {
     /// `smf` (the guide's cluster) or a scenario YAML file (docs/scenarios.md).
     #[arg(long, default_value = "smf", conflicts_with_all = ["nodes", "pods"])]
@@ -65,6 +67,29 @@ pub struct SimArgs {
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     bookmark_interval: Duration,
 
+    /// Run a real Prometheus (Debian's prometheus package: prometheus and
+    /// promtool on PATH) backfilled with the last 3 hours of synthetic container
+    /// metrics (CPU, memory, network, restarts, pod phase), reachable through the
+    /// API server's proxy of the Service named `prometheus` (cee-cee/prometheus in
+    /// the smf scenario; monitoring/prometheus is added when there is none).
+    #[arg(long)]
+    prometheus: bool,
+
+    /// Forward a Service's proxy (/api/v1/namespaces/NS/services/NAME[:PORT]/proxy/...)
+    /// to a real HTTP server; other Services answer 503 "no endpoints available".
+    /// Repeatable.
+    #[arg(long = "service-upstream", value_name = "NS/NAME=URL", value_parser = parse_upstream)]
+    service_upstreams: Vec<ServiceUpstream>,
+
+    /// Write the synthetic metric history (OpenMetrics text, as
+    /// `promtool tsdb create-blocks-from openmetrics` reads it) to FILE at start.
+    #[arg(long, value_name = "FILE")]
+    metrics_history: Option<PathBuf>,
+
+    /// How far back --metrics-history goes, ending at the start.
+    #[arg(long, value_name = "DURATION", default_value = "3h", value_parser = parse_duration, requires = "metrics_history")]
+    metrics_span: Duration,
+
     /// A command to run with KUBECONFIG set to the simulator; the simulator
     /// stops when it exits and kubetac exits with its status.
     #[arg(last = true, value_name = "COMMAND")]
@@ -74,6 +99,32 @@ pub struct SimArgs {
 fn parse_duration(s: &str) -> Result<Duration, String> {
     kubesim::fault::parse_duration(s)
         .ok_or_else(|| format!("{s:?} is not a duration like 10s, 5m or 1h30m"))
+}
+
+/// Each simulated node runs the real node agent over its directory.
+fn agent_factory() -> kubesim::sim::AgentFactory {
+    std::sync::Arc::new(|node: &str, root: &std::path::Path| {
+        crate::agent::server::app(crate::agent::server::AgentConfig {
+            root: root.to_path_buf(),
+            node_name: node.to_string(),
+        })
+    })
+}
+
+/// The simulator `kubetac demo` runs: the guide's cluster with the real node
+/// agent, its nodes and kubeconfig under `<dir>/sim`, and Prometheus when
+/// asked (see `--prometheus`).
+pub fn config_for_demo(dir: &std::path::Path, prometheus: bool) -> SimConfig {
+    SimConfig {
+        state_dir: Some(dir.join("sim")),
+        agent: Some(agent_factory()),
+        prometheus,
+        ..SimConfig::default()
+    }
+}
+
+fn parse_upstream(s: &str) -> Result<ServiceUpstream, String> {
+    s.parse()
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -135,22 +186,38 @@ pub fn run(a: SimArgs) -> anyhow::Result<ExitCode> {
         log_max_size: a.log_max_size,
         log_max_files: a.log_max_files as usize,
         bookmark_interval: a.bookmark_interval,
-        // Each simulated node runs the real node agent over its directory.
-        agent: Some(std::sync::Arc::new(|node: &str, root: &std::path::Path| {
-            crate::agent::server::app(crate::agent::server::AgentConfig {
-                root: root.to_path_buf(),
-                node_name: node.to_string(),
-            })
-        })),
+        agent: Some(agent_factory()),
+        service_upstreams: a.service_upstreams,
+        prometheus: a.prometheus,
     };
+    let history = a.metrics_history.map(|f| (f, a.metrics_span));
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(serve(cfg, a.command))
+    rt.block_on(serve(cfg, a.command, history))
 }
 
-async fn serve(cfg: SimConfig, command: Vec<String>) -> anyhow::Result<ExitCode> {
+async fn serve(
+    cfg: SimConfig,
+    command: Vec<String>,
+    history: Option<(PathBuf, Duration)>,
+) -> anyhow::Result<ExitCode> {
     let sim = Sim::start(cfg)
         .await
         .context("starting the simulated cluster")?;
+    if let Some((file, span)) = history {
+        let to = jiff::Timestamp::now();
+        let from = to - jiff::SignedDuration::try_from(span).context("--metrics-span")?;
+        let out =
+            std::fs::File::create(&file).with_context(|| format!("creating {}", file.display()))?;
+        sim.write_metrics_history(from, to, kubesim::metrics::DEFAULT_STEP, out)
+            .with_context(|| format!("writing the metric history to {}", file.display()))?;
+        eprintln!("kubesim: metric history written to {}", file.display());
+    }
+    if let (Some(url), Some((ns, name))) = (sim.prometheus_url(), sim.prometheus_service()) {
+        eprintln!(
+            "kubesim: prometheus serving {url}, through the API at {}/api/v1/namespaces/{ns}/services/{name}/proxy/",
+            sim.url()
+        );
+    }
     let kc = sim.kubeconfig_path.display().to_string();
     if command.is_empty() {
         println!(
@@ -235,5 +302,23 @@ mod tests {
         assert!(parse_size("big").is_err());
         assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn service_upstreams() {
+        let u = parse_upstream("cee-cee/prometheus=http://127.0.0.1:9090").unwrap();
+        assert_eq!(
+            (u.namespace.as_str(), u.name.as_str(), u.url.as_str()),
+            ("cee-cee", "prometheus", "http://127.0.0.1:9090")
+        );
+        for bad in [
+            "prometheus=http://127.0.0.1:9090",
+            "cee-cee/prometheus",
+            "/prometheus=http://127.0.0.1:9090",
+            "cee-cee/prometheus=https://127.0.0.1:9090",
+            "cee-cee/prometheus=127.0.0.1:9090",
+        ] {
+            assert!(parse_upstream(bad).is_err(), "{bad}");
+        }
     }
 }

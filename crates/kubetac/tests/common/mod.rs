@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -90,6 +92,39 @@ impl SimProc {
             String::from_utf8_lossy(&out.stdout)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The kubetac binary against this cluster (no colour).
+    pub fn kubetac(&self, args: &[&str]) -> Output {
+        Command::new(kubetac_bin())
+            .args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run kubetac")
+    }
+
+    /// kubetac that must succeed; returns its stdout.
+    pub fn kubetac_ok(&self, args: &[&str]) -> String {
+        let out = self.kubetac(args);
+        assert!(
+            out.status.success(),
+            "kubetac {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// kubetac that must fail; returns its stderr, trimmed.
+    pub fn kubetac_err(&self, args: &[&str]) -> String {
+        let out = self.kubetac(args);
+        assert!(
+            !out.status.success(),
+            "kubetac {args:?} should fail; it printed {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).trim().to_string()
     }
 
     pub fn kubectl_spawn(&self, args: &[&str]) -> Child {
