@@ -11,6 +11,7 @@ mod debugpkg;
 mod inspect;
 mod logs;
 mod nodes;
+mod opscenter;
 
 fn main() -> ExitCode {
     // kube-rs and our servers use rustls with ring; it must be chosen before

@@ -6,7 +6,9 @@ mod clusterlogs;
 mod debugpkg;
 pub mod inspect;
 pub mod nodes;
+mod opscenter;
 mod sim;
+mod user;
 
 use std::process::ExitCode;
 
@@ -55,6 +57,14 @@ pub enum Command {
     /// time window (`create`), follow it (`status`), `list` and `delete` them.
     #[command(name = "tac-debug-pkg")]
     TacDebugPkg(Box<debugpkg::DebugPkgArgs>),
+    /// Run the ops center: the SSH CLI (port 2024) and the HTTPS package server (8443).
+    Serve(Box<opscenter::ServeArgs>),
+    /// The ops center's CLI on this terminal (TAB, `?`, pipes, config mode).
+    Shell(Box<opscenter::ShellArgs>),
+    /// Start the simulated cluster and the ops center on loopback, make a first package, and serve until Ctrl-C.
+    Demo(Box<opscenter::DemoArgs>),
+    /// Manage the ops center's users (who may log in over SSH and HTTPS).
+    User(Box<user::UserArgs>),
     /// Run the built-in simulated cluster (kubesim): a Kubernetes API server
     /// and kubelets on loopback that kubectl and kubetac can use.
     Sim(Box<sim::SimArgs>),
@@ -110,6 +120,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Triage(a) => inspect::triage(a),
         Command::Cluster { command } => clusterlogs::run(command),
         Command::TacDebugPkg(a) => debugpkg::run(*a),
+        Command::Serve(a) => opscenter::serve(*a),
+        Command::Shell(a) => opscenter::shell(*a),
+        Command::Demo(a) => opscenter::demo(*a),
+        Command::User(a) => user::run(*a),
         Command::Sim(a) => sim::run(*a),
         Command::Cores(a) => nodes::cores(*a),
         Command::NodeLogs(a) => nodes::node_logs(*a),
