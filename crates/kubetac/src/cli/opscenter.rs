@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// SSH sessions at once, in all.
     #[arg(long, default_value_t = 64)]
     max_sessions: usize,
+    /// Refuse `tac-debug-pkg create` when the store's filesystem has less free space than this.
+    #[arg(long, value_name = "PERCENT", default_value_t = crate::debugpkg::MIN_FREE_PERCENT, value_parser = clap::value_parser!(u8).range(0..=100))]
+    min_free_percent: u8,
     /// Minutes without input before an SSH session is closed.
     #[arg(long, default_value_t = 30)]
     idle_minutes: u64,
@@ -132,6 +135,7 @@ async fn ops_center(
     store: Store,
     name: Option<String>,
     product: &str,
+    min_free_percent: u8,
 ) -> anyhow::Result<Arc<OpsCenter>> {
     let cl = match Cluster::connect(&cluster.target()).await {
         Ok(c) => Some(c),
@@ -167,6 +171,7 @@ async fn ops_center(
         config: Mutex::new(config),
         config_path,
         exe: std::env::current_exe().context("finding kubetac's own executable")?,
+        min_free_percent,
     }))
 }
 
@@ -180,7 +185,14 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         )
     })?);
     runtime()?.block_on(async {
-        let oc = ops_center(&a.cluster, store.clone(), a.name.clone(), &a.product).await?;
+        let oc = ops_center(
+            &a.cluster,
+            store.clone(),
+            a.name.clone(),
+            &a.product,
+            a.min_free_percent,
+        )
+        .await?;
         let running = Running::start(
             oc,
             users,
@@ -280,7 +292,13 @@ impl Running {
 pub fn shell(a: ShellArgs) -> anyhow::Result<ExitCode> {
     let store = store_of(&a.store)?;
     let rt = runtime()?;
-    let oc = rt.block_on(ops_center(&a.cluster, store, a.name.clone(), &a.product))?;
+    let oc = rt.block_on(ops_center(
+        &a.cluster,
+        store,
+        a.name.clone(),
+        &a.product,
+        crate::debugpkg::MIN_FREE_PERCENT,
+    ))?;
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     if !std::io::stdin().is_terminal() {
         rt.block_on(async {
@@ -453,7 +471,16 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
             kubeconfig: Some(kubeconfig.clone()),
             context: None,
         };
-        let oc = ops_center(&cluster, store.clone(), None, "cee").await?;
+        // A demo's packages are small and its store is temporary: the
+        // guard would only get in the way on a full laptop disk; say so.
+        let free = store.free_percent().unwrap_or(100.0);
+        if free < f64::from(crate::debugpkg::MIN_FREE_PERCENT) {
+            eprintln!(
+                "demo: note: the disk has {free:.1} % free; a real ops center refuses packages below {} % (serve --min-free-percent); the demo does not",
+                crate::debugpkg::MIN_FREE_PERCENT
+            );
+        }
+        let oc = ops_center(&cluster, store.clone(), None, "cee", 0).await?;
         let running = Running::start(
             oc,
             users,
@@ -485,10 +512,13 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<ExitCode> {
         let out = tokio::process::Command::new(&exe)
             .args(["tac-debug-pkg", "--store"])
             .arg(&store.root)
-            .args(["create", "from", &f, "to", &t, "logs-filter", "{", "namespace", "smf-data", "}"])
+            .args(["create", "--min-free-percent", "0", "from", &f, "to", &t, "logs-filter", "{", "namespace", "smf-data", "}"])
             .env("KUBECONFIG", &kubeconfig)
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
-            .output()
+            .spawn()
+            .context("creating the package")?
+            .wait_with_output()
             .await
             .context("creating the package")?;
         std::io::stdout().write_all(&out.stdout)?;

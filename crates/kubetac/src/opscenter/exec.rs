@@ -35,6 +35,8 @@ pub struct OpsCenter {
     pub config_path: PathBuf,
     pub values: Arc<ClusterValues>,
     pub exe: PathBuf,
+    /// The server's disk guard for creates (`serve --min-free-percent`).
+    pub min_free_percent: u8,
 }
 
 impl OpsCenter {
@@ -44,6 +46,10 @@ impl OpsCenter {
         // The server decides the cluster and the store; the grammar refuses
         // those flags from the user.
         if args.first().map(String::as_str) == Some("tac-debug-pkg") {
+            if args.get(1).map(String::as_str) == Some("create") {
+                args.insert(2, "--min-free-percent".into());
+                args.insert(3, self.min_free_percent.to_string());
+            }
             args.insert(1, "--store".into());
             args.insert(2, self.store.root.display().to_string());
         }
