@@ -191,11 +191,13 @@ impl Users {
 
 fn warn_if_readable_by_others(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
+    // Group read is what a Secret volume with fsGroup gives the pod: not a
+    // leak. World access, or anyone but the owner writing, is.
     if let Ok(m) = fs::metadata(path)
-        && m.permissions().mode() & 0o077 != 0
+        && m.permissions().mode() & 0o027 != 0
     {
         tracing::warn!(
-            "users file {} is readable by others (mode {:o}); `chmod 600` it",
+            "users file {} is open to other users (mode {:o}); `chmod 600` it",
             path.display(),
             m.permissions().mode() & 0o777
         );
