@@ -236,11 +236,15 @@ pub fn run(a: DebugPkgArgs) -> anyhow::Result<ExitCode> {
 /// The words and flags together; a thing given both ways is an error.
 fn draft(c: &CreateArgs) -> anyhow::Result<Draft> {
     let mut d = parse_words(&c.words).map_err(|e| {
-        anyhow::anyhow!(
-            "{e} (at {:?} in `{}`)",
-            c.words.get(e.at).map(String::as_str).unwrap_or("the end"),
-            c.words.join(" ")
-        )
+        let word = c.words.get(e.at).map(String::as_str).unwrap_or("the end");
+        // Everything after the first word is the guide's words, so a flag
+        // typed at the end lands here.
+        if word.starts_with('-') {
+            return anyhow::anyhow!(
+                "{word:?}: flags go before the words: `tac-debug-pkg create {word} ... from T to T ...`"
+            );
+        }
+        anyhow::anyhow!("{e} (at {word:?} in `{}`)", c.words.join(" "))
     })?;
     let both = |what: &str| anyhow::anyhow!("{what} given both as a word and as a flag");
     if let Some(f) = &c.from {

@@ -234,6 +234,9 @@ struct Cut<'a> {
     at_last: HashSet<String>,
     lines: u64,
     bursts: BTreeMap<i64, (u64, Option<String>)>,
+    /// A line at or after the window's end was seen: a container's files
+    /// are in time order, so nothing after it belongs in the window.
+    past_end: bool,
 }
 
 impl<'a> Cut<'a> {
@@ -248,10 +251,14 @@ impl<'a> Cut<'a> {
             at_last: HashSet::new(),
             lines: 0,
             bursts: BTreeMap::new(),
+            past_end: false,
         })
     }
 
     fn line(&mut self, time: Timestamp, text: &str) -> std::io::Result<()> {
+        if time >= self.cx.req.to {
+            self.past_end = true;
+        }
         if !self.cx.req.in_window(time) {
             return Ok(());
         }
@@ -422,6 +429,9 @@ async fn container(
                     .collect();
                 files.sort();
                 for ((_, _, stamp), name) in files {
+                    if cut.past_end {
+                        break;
+                    }
                     if !stamp.is_empty() && rotated_before(&stamp, cx.req.from) {
                         continue;
                     }
@@ -533,12 +543,17 @@ async fn node_file(
         .map_err(|e| e.to_string())?;
     let mut lines = std::pin::pin!(stream.lines());
     let mut j = CriJoin::default();
-    let mut sink = |t: Timestamp, l: &str| cut.line(t, l);
     while let Some(l) = lines.next().await {
         let l = l.map_err(|e| e.to_string())?;
-        j.push(&l, &mut sink).map_err(|e| e.to_string())?;
+        j.push(&l, &mut |t, x| cut.line(t, x))
+            .map_err(|e| e.to_string())?;
+        // A live file keeps growing after the window: stop reading at its end.
+        if cut.past_end {
+            return Ok(());
+        }
     }
-    j.finish(&mut sink).map_err(|e| e.to_string())
+    j.finish(&mut |t, x| cut.line(t, x))
+        .map_err(|e| e.to_string())
 }
 
 /// One instance through the logs API, from the window's start; stops
