@@ -8,25 +8,6 @@ use std::time::{Duration, Instant};
 
 use common::{SimProc, kubetac_bin, row};
 
-fn kubetac(sim: &SimProc, args: &[&str]) -> std::process::Output {
-    Command::new(kubetac_bin())
-        .args(args)
-        .env("KUBECONFIG", &sim.kubeconfig)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run kubetac")
-}
-
-fn kubetac_ok(sim: &SimProc, args: &[&str]) -> String {
-    let out = kubetac(sim, args);
-    assert!(
-        out.status.success(),
-        "kubetac {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// (namespace, name) → (ready, status, restart count, has "(… ago)").
 fn pod_table(text: &str) -> Vec<(String, String, String, String, bool)> {
     text.lines()
@@ -49,7 +30,7 @@ fn pod_table(text: &str) -> Vec<(String, String, String, String, bool)> {
 }
 
 fn assert_same_pods_as_kubectl(sim: &SimProc) -> usize {
-    let ours = kubetac_ok(sim, &["pods", "-A"]);
+    let ours = sim.kubetac_ok(&["pods", "-A"]);
     let theirs = sim.kubectl_ok(&["get", "pods", "-A"]);
     assert_eq!(ours.lines().next(), theirs.lines().next(), "headers");
     let (a, b) = (pod_table(&ours), pod_table(&theirs));
@@ -67,7 +48,7 @@ fn pods_match_kubectl_row_by_row_on_the_guides_cluster() {
     let n = assert_same_pods_as_kubectl(&sim);
     assert!(n >= 40, "{n} pods");
     // Same for one namespace, wide.
-    let ours = kubetac_ok(&sim, &["pods", "-n", "smf-data", "-o", "wide"]);
+    let ours = sim.kubetac_ok(&["pods", "-n", "smf-data", "-o", "wide"]);
     let theirs = sim.kubectl_ok(&["get", "pods", "-n", "smf-data", "-o", "wide"]);
     assert_eq!(ours.lines().next(), theirs.lines().next());
     for l in theirs.lines().skip(1) {
@@ -81,7 +62,7 @@ fn pods_match_kubectl_row_by_row_on_the_guides_cluster() {
         );
     }
     // --not-running is `grep -v Running` done right: header kept.
-    let nr = kubetac_ok(&sim, &["pods", "-n", "smf-data", "--not-running"]);
+    let nr = sim.kubetac_ok(&["pods", "-n", "smf-data", "--not-running"]);
     let names: Vec<&str> = nr
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
@@ -102,11 +83,10 @@ fn pods_match_kubectl_on_a_generated_scale_cluster() {
     let n = assert_same_pods_as_kubectl(&sim);
     // The generated pods, and the node agent on each of the 40 nodes.
     assert_eq!(n, 2500 + 40);
-    let statuses: std::collections::BTreeSet<String> =
-        pod_table(&kubetac_ok(&sim, &["pods", "-A"]))
-            .into_iter()
-            .map(|r| r.2)
-            .collect();
+    let statuses: std::collections::BTreeSet<String> = pod_table(&sim.kubetac_ok(&["pods", "-A"]))
+        .into_iter()
+        .map(|r| r.2)
+        .collect();
     assert!(
         statuses.len() >= 6,
         "the scale cluster should mix statuses: {statuses:?}"
@@ -116,13 +96,13 @@ fn pods_match_kubectl_on_a_generated_scale_cluster() {
 #[test]
 fn namespaces_services_and_urls() {
     let sim = SimProc::start(&[]);
-    let ours = kubetac_ok(&sim, &["ns"]);
+    let ours = sim.kubetac_ok(&["ns"]);
     let theirs = sim.kubectl_ok(&["get", "ns"]);
     assert_eq!(ours, theirs);
-    let ours = kubetac_ok(&sim, &["svc", "-n", "smf-data"]);
+    let ours = sim.kubetac_ok(&["svc", "-n", "smf-data"]);
     let theirs = sim.kubectl_ok(&["get", "svc", "-n", "smf-data"]);
     assert_eq!(ours, theirs);
-    let urls = kubetac_ok(&sim, &["urls"]);
+    let urls = sim.kubetac_ok(&["urls"]);
     assert!(
         urls.lines().any(|l| l.contains("cee-cee")
             && l.contains("grafana")
@@ -136,10 +116,10 @@ fn namespaces_services_and_urls() {
     );
     // -o json and yaml are the objects.
     let json: serde_json::Value =
-        serde_json::from_str(&kubetac_ok(&sim, &["pods", "-n", "smf-data", "-o", "json"])).unwrap();
+        serde_json::from_str(&sim.kubetac_ok(&["pods", "-n", "smf-data", "-o", "json"])).unwrap();
     assert_eq!(json["kind"], "List");
     assert_eq!(json["items"].as_array().unwrap().len(), 29);
-    let yaml = kubetac_ok(&sim, &["svc", "-n", "smf-data", "-o", "yaml"]);
+    let yaml = sim.kubetac_ok(&["svc", "-n", "smf-data", "-o", "yaml"]);
     let v: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
     let smf = v["items"]
         .as_array()
@@ -153,10 +133,7 @@ fn namespaces_services_and_urls() {
 #[test]
 fn describe_containers_and_logs() {
     let sim = SimProc::start(&["--crash-period", "2h"]);
-    let d = kubetac_ok(
-        &sim,
-        &["describe", "pod", "smf-service-n0-0", "-n", "smf-data"],
-    );
+    let d = sim.kubetac_ok(&["describe", "pod", "smf-service-n0-0", "-n", "smf-data"]);
     for want in [
         "Controlled By:  StatefulSet/smf-service-n0",
         "Reason:       CrashLoopBackOff",
@@ -170,41 +147,32 @@ fn describe_containers_and_logs() {
     ] {
         assert!(d.contains(want), "describe lacks {want:?}:\n{d}");
     }
-    let c = kubetac_ok(
-        &sim,
-        &[
-            "containers",
-            "ops-center-smf-data-ops-center-7fbb97d9c9-tx7qd",
-            "-n",
-            "smf-data",
-        ],
-    );
+    let c = sim.kubetac_ok(&[
+        "containers",
+        "ops-center-smf-data-ops-center-7fbb97d9c9-tx7qd",
+        "-n",
+        "smf-data",
+    ]);
     assert_eq!(c.lines().count(), 5, "{c}");
-    let prev = kubetac_ok(
-        &sim,
-        &[
-            "logs",
-            "smf-service-n0-0",
-            "-n",
-            "smf-data",
-            "--previous",
-            "--tail",
-            "40",
-        ],
-    );
+    let prev = sim.kubetac_ok(&[
+        "logs",
+        "smf-service-n0-0",
+        "-n",
+        "smf-data",
+        "--previous",
+        "--tail",
+        "40",
+    ]);
     assert!(prev.contains("panic: runtime error"), "{prev}");
-    let tail = kubetac_ok(
-        &sim,
-        &[
-            "logs",
-            "smf-nodemgr-n0-0",
-            "-n",
-            "smf-data",
-            "--tail",
-            "5",
-            "--timestamps",
-        ],
-    );
+    let tail = sim.kubetac_ok(&[
+        "logs",
+        "smf-nodemgr-n0-0",
+        "-n",
+        "smf-data",
+        "--tail",
+        "5",
+        "--timestamps",
+    ]);
     assert_eq!(tail.lines().count(), 5);
     assert!(tail.lines().all(|l| {
         l.split_whitespace()
@@ -213,18 +181,15 @@ fn describe_containers_and_logs() {
             .parse::<jiff::Timestamp>()
             .is_ok()
     }));
-    let since = kubetac_ok(
-        &sim,
-        &[
-            "logs",
-            "smf-nodemgr-n0-0",
-            "-n",
-            "smf-data",
-            "--since",
-            "30s",
-            "--timestamps",
-        ],
-    );
+    let since = sim.kubetac_ok(&[
+        "logs",
+        "smf-nodemgr-n0-0",
+        "-n",
+        "smf-data",
+        "--since",
+        "30s",
+        "--timestamps",
+    ]);
     let cutoff = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(40);
     assert!(since.lines().all(|l| {
         l.split_whitespace()
@@ -239,7 +204,7 @@ fn describe_containers_and_logs() {
 #[test]
 fn triage_names_the_unhealthy_pods_and_nothing_healthy() {
     let sim = SimProc::start(&["--crash-period", "2h"]);
-    let out = kubetac(&sim, &["triage", "-n", "smf-data"]);
+    let out = sim.kubetac(&["triage", "-n", "smf-data"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
@@ -268,9 +233,9 @@ fn triage_names_the_unhealthy_pods_and_nothing_healthy() {
     assert_eq!(pod_lines, 2, "only the two unhealthy pods: {text}");
     assert!(text.contains("2 unhealthy of 29 pods"), "{text}");
 
-    let out = kubetac(&sim, &["triage", "-n", "smf-data", "--fail-on-unhealthy"]);
+    let out = sim.kubetac(&["triage", "-n", "smf-data", "--fail-on-unhealthy"]);
     assert_eq!(out.status.code(), Some(1));
-    let healthy = kubetac(&sim, &["triage", "-n", "cee-cee", "--fail-on-unhealthy"]);
+    let healthy = sim.kubetac(&["triage", "-n", "cee-cee", "--fail-on-unhealthy"]);
     assert_eq!(healthy.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&healthy.stdout).trim(),
@@ -282,7 +247,7 @@ fn triage_names_the_unhealthy_pods_and_nothing_healthy() {
         )
     );
 
-    let all = kubetac_ok(&sim, &["triage", "-A", "-o", "json"]);
+    let all = sim.kubetac_ok(&["triage", "-A", "-o", "json"]);
     let v: serde_json::Value = serde_json::from_str(&all).unwrap();
     let pods: Vec<&str> = v["unhealthy"]
         .as_array()
@@ -305,7 +270,7 @@ fn triage_names_the_unhealthy_pods_and_nothing_healthy() {
 fn clear_errors_within_bounded_time() {
     let sim = SimProc::start(&[]);
     let err = |args: &[&str]| {
-        let out = kubetac(&sim, args);
+        let out = sim.kubetac(args);
         assert!(!out.status.success(), "{args:?} should fail");
         let e = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(
@@ -397,21 +362,21 @@ fn clear_errors_within_bounded_time() {
 fn forbidden_requests_say_what_was_refused() {
     let sim = SimProc::start(&["--fault", "forbid=pods/log", "--fault", "forbid=namespaces"]);
     // Not being allowed to read namespaces does not stop listing pods.
-    let pods = kubetac_ok(&sim, &["pods", "-n", "smf-data"]);
+    let pods = sim.kubetac_ok(&["pods", "-n", "smf-data"]);
     assert!(pods.contains("smf-service-n0-0"));
-    let out = kubetac(&sim, &["logs", "smf-service-n0-0", "-n", "smf-data"]);
+    let out = sim.kubetac(&["logs", "smf-service-n0-0", "-n", "smf-data"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
         "kubetac: error: forbidden: pods \"smf-service-n0-0\" is forbidden: User \"kubesim-viewer\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"smf-data\""
     );
-    let out = kubetac(&sim, &["ns"]);
+    let out = sim.kubetac(&["ns"]);
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .contains("cannot list resource \"namespaces\" in API group \"\" at the cluster scope")
     );
     // Triage still diagnoses, without the log evidence it may not read.
-    let t = kubetac_ok(&sim, &["triage", "-n", "smf-data"]);
+    let t = sim.kubetac_ok(&["triage", "-n", "smf-data"]);
     assert!(
         t.contains("smf-data/smf-service-n0-0") && t.contains("exit code 2"),
         "{t}"

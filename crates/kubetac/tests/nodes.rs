@@ -6,37 +6,13 @@ mod common;
 
 use std::process::Command;
 
-use common::{SimProc, kubetac_bin};
-
-fn kubetac(sim: &SimProc, args: &[&str]) -> std::process::Output {
-    Command::new(kubetac_bin())
-        .args(args)
-        .env("KUBECONFIG", &sim.kubeconfig)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run kubetac")
-}
-
-fn ok(sim: &SimProc, args: &[&str]) -> String {
-    let out = kubetac(sim, args);
-    assert!(
-        out.status.success(),
-        "kubetac {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn err(sim: &SimProc, args: &[&str]) -> String {
-    let out = kubetac(sim, args);
-    assert!(!out.status.success(), "kubetac {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).trim().to_string()
-}
+use common::SimProc;
 
 #[test]
 fn cores_are_listed_attributed_and_downloaded() {
     let sim = SimProc::start(&["--crash-period", "2h"]);
-    let v: serde_json::Value = serde_json::from_str(&ok(&sim, &["cores", "-o", "json"])).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&sim.kubetac_ok(&["cores", "-o", "json"])).unwrap();
     let cores = v["cores"].as_array().unwrap();
     let smf: Vec<&serde_json::Value> = cores
         .iter()
@@ -84,7 +60,7 @@ fn cores_are_listed_attributed_and_downloaded() {
         .find(|c| c["comm"] == "node-exporter")
         .expect("the node daemon's core");
     assert!(orphan.get("attribution").is_none(), "{orphan}");
-    let table = ok(&sim, &["cores"]);
+    let table = sim.kubetac_ok(&["cores"]);
     assert!(
         table
             .lines()
@@ -98,26 +74,23 @@ fn cores_are_listed_attributed_and_downloaded() {
         "{table}"
     );
     // -n keeps only cores of that namespace's pods.
-    let ns = ok(&sim, &["cores", "-n", "smf-data"]);
+    let ns = sim.kubetac_ok(&["cores", "-n", "smf-data"]);
     assert!(!ns.contains("node-exporter"));
     // --since cuts old ones.
-    let recent = ok(&sim, &["cores", "--since", "15m"]);
+    let recent = sim.kubetac_ok(&["cores", "--since", "15m"]);
     assert!(recent.lines().count() < table.lines().count(), "{recent}");
 
     // Download: the same bytes as on the node.
     let file = smf[0]["file"].as_str().unwrap();
     let dest = sim.dir.path().join("core.zst");
-    ok(
-        &sim,
-        &[
-            "cores",
-            "get",
-            "worker2",
-            file,
-            "-o",
-            dest.to_str().unwrap(),
-        ],
-    );
+    sim.kubetac_ok(&[
+        "cores",
+        "get",
+        "worker2",
+        file,
+        "-o",
+        dest.to_str().unwrap(),
+    ]);
     let on_node = std::fs::read(
         sim.state_dir()
             .join("nodes/worker2/var/lib/systemd/coredump")
@@ -126,14 +99,15 @@ fn cores_are_listed_attributed_and_downloaded() {
     .unwrap();
     assert_eq!(std::fs::read(&dest).unwrap(), on_node);
     assert!(
-        err(&sim, &["cores", "get", "worker2", "core.nope.zst"])
+        sim.kubetac_err(&["cores", "get", "worker2", "core.nope.zst"])
             .contains("no core core.nope.zst on node worker2")
     );
     assert!(
-        err(&sim, &["cores", "get", "nope", file]).contains("no kubetac agent runs on node nope")
+        sim.kubetac_err(&["cores", "get", "nope", file])
+            .contains("no kubetac agent runs on node nope")
     );
     assert!(
-        err(&sim, &["cores", "get", "worker2", "../../etc/hostname"])
+        sim.kubetac_err(&["cores", "get", "worker2", "../../etc/hostname"])
             .contains("is not a core file name")
     );
 }
@@ -165,21 +139,15 @@ fn log_history_goes_past_the_api_across_gzipped_rotations() {
         "a gzipped rotated file on the node: {files:?}"
     );
 
-    let api = ok(
-        &sim,
-        &["logs", "smf-nodemgr-n0-0", "-n", "smf-data", "--timestamps"],
-    );
-    let hist = ok(
-        &sim,
-        &[
-            "logs",
-            "smf-nodemgr-n0-0",
-            "-n",
-            "smf-data",
-            "--history",
-            "--timestamps",
-        ],
-    );
+    let api = sim.kubetac_ok(&["logs", "smf-nodemgr-n0-0", "-n", "smf-data", "--timestamps"]);
+    let hist = sim.kubetac_ok(&[
+        "logs",
+        "smf-nodemgr-n0-0",
+        "-n",
+        "smf-data",
+        "--history",
+        "--timestamps",
+    ]);
     let parse = |t: &str| -> Vec<(jiff::Timestamp, String)> {
         t.lines()
             .map(|l| {
@@ -211,53 +179,48 @@ fn log_history_goes_past_the_api_across_gzipped_rotations() {
     let last_api = api.last().unwrap();
     assert!(hist.contains(last_api));
     // --tail and --since apply to the history.
-    let tail = ok(
-        &sim,
-        &[
-            "logs",
-            "smf-nodemgr-n0-0",
-            "-n",
-            "smf-data",
-            "--history",
-            "--tail",
-            "7",
-        ],
-    );
+    let tail = sim.kubetac_ok(&[
+        "logs",
+        "smf-nodemgr-n0-0",
+        "-n",
+        "smf-data",
+        "--history",
+        "--tail",
+        "7",
+    ]);
     assert_eq!(tail.lines().count(), 7);
-    let since = ok(
-        &sim,
-        &[
-            "logs",
-            "smf-nodemgr-n0-0",
-            "-n",
-            "smf-data",
-            "--history",
-            "--since",
-            "20m",
-        ],
-    );
+    let since = sim.kubetac_ok(&[
+        "logs",
+        "smf-nodemgr-n0-0",
+        "-n",
+        "smf-data",
+        "--history",
+        "--since",
+        "20m",
+    ]);
     assert!(since.lines().count() < hist.len() && !since.is_empty());
 }
 
 #[test]
 fn node_logs_list_and_read() {
     let sim = SimProc::start(&[]);
-    let list = ok(&sim, &["node-logs", "worker2"]);
+    let list = sim.kubetac_ok(&["node-logs", "worker2"]);
     for want in ["pods/", "containers/", "syslog"] {
         assert!(list.lines().any(|l| l == want), "{want} not in {list}");
     }
-    let syslog = ok(&sim, &["node-logs", "worker2", "syslog"]);
+    let syslog = sim.kubetac_ok(&["node-logs", "worker2", "syslog"]);
     assert!(syslog.contains("worker2 kubelet["), "{syslog}");
     assert!(
         syslog.contains("dumped core"),
         "the crash is in the node's syslog"
     );
-    let recent = ok(&sim, &["node-logs", "worker2", "syslog", "--since", "5m"]);
+    let recent = sim.kubetac_ok(&["node-logs", "worker2", "syslog", "--since", "5m"]);
     assert!(recent.lines().count() < syslog.lines().count());
-    let old = ok(&sim, &["node-logs", "worker2", "syslog.2.gz"]);
+    let old = sim.kubetac_ok(&["node-logs", "worker2", "syslog.2.gz"]);
     assert!(old.contains("Linux version"), "{old}");
     assert!(
-        err(&sim, &["node-logs", "worker2", "nope"]).contains("no /var/log/nope on node worker2")
+        sim.kubetac_err(&["node-logs", "worker2", "nope"])
+            .contains("no /var/log/nope on node worker2")
     );
 }
 
@@ -265,20 +228,17 @@ fn node_logs_list_and_read() {
 fn missing_access_says_what_to_deploy_or_grant() {
     // The node proxy forbidden: node logs and history come through the agent.
     let sim = SimProc::start(&["--fault", "forbid=nodes/proxy"]);
-    let list = ok(&sim, &["node-logs", "worker2"]);
+    let list = sim.kubetac_ok(&["node-logs", "worker2"]);
     assert!(list.lines().any(|l| l == "syslog"), "{list}");
-    let hist = ok(
-        &sim,
-        &[
-            "logs",
-            "smf-nodemgr-n0-0",
-            "-n",
-            "smf-data",
-            "--history",
-            "--tail",
-            "3",
-        ],
-    );
+    let hist = sim.kubetac_ok(&[
+        "logs",
+        "smf-nodemgr-n0-0",
+        "-n",
+        "smf-data",
+        "--history",
+        "--tail",
+        "3",
+    ]);
     assert_eq!(hist.lines().count(), 3);
     drop(sim);
 
@@ -289,9 +249,9 @@ fn missing_access_says_what_to_deploy_or_grant() {
         "--fault",
         "forbid=pods/proxy",
     ]);
-    let e = err(&sim, &["node-logs", "worker2"]);
+    let e = sim.kubetac_err(&["node-logs", "worker2"]);
     assert!(e.contains("nodes/proxy") && e.contains("pods/proxy"), "{e}");
-    let e = err(&sim, &["cores"]);
+    let e = sim.kubetac_err(&["cores"]);
     assert!(e.contains("forbidden") && e.contains("pods/proxy"), "{e}");
     drop(sim);
 
@@ -301,7 +261,7 @@ fn missing_access_says_what_to_deploy_or_grant() {
     for a in agents.lines() {
         sim.kubectl_ok(&["delete", a, "-n", "kubetac", "--wait=false"]);
     }
-    let e = err(&sim, &["cores"]);
+    let e = sim.kubetac_err(&["cores"]);
     assert!(
         e.contains("no kubetac agent is running") && e.contains("kubectl apply -k deploy/agent/"),
         "{e}"
@@ -336,7 +296,7 @@ fn agent_manifests_render() {
 #[test]
 fn a_node_gone_dark_is_reported_and_the_others_still_answer() {
     let sim = SimProc::start(&["--fault", "down=worker1"]);
-    let out = kubetac(&sim, &["cores"]);
+    let out = sim.kubetac(&["cores"]);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -354,6 +314,6 @@ fn a_node_gone_dark_is_reported_and_the_others_still_answer() {
         stdout.contains("smf-data/smf-service-n0-0"),
         "worker2's cores still listed: {stdout}"
     );
-    let e = err(&sim, &["node-logs", "worker1"]);
+    let e = sim.kubetac_err(&["node-logs", "worker1"]);
     assert!(e.contains("no route to host"), "{e}");
 }
