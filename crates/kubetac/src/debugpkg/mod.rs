@@ -134,6 +134,9 @@ pub async fn preflight(
     req: &Request,
     min_free: u8,
 ) -> anyhow::Result<()> {
+    // An unreachable cluster is said before an id is handed out.
+    cl.call("asking the server's version", cl.client.apiserver_version())
+        .await?;
     for ns in &req.namespaces {
         cl.check_namespace(ns).await?;
     }
